@@ -1,0 +1,1 @@
+"""The domain: documents, revisions, annotations, claims, moderation and exports."""

@@ -1,0 +1,56 @@
+"""Input and output shapes for the core API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.models import Membership, Role, Seminar, User
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["username", "name"]
+
+
+class SeminarSerializer(serializers.ModelSerializer[Seminar]):
+    role = serializers.SerializerMethodField()
+    member_count = serializers.IntegerField(read_only=True, required=False)
+    url = serializers.HyperlinkedIdentityField(view_name="api-seminar", lookup_field="slug")
+
+    class Meta:
+        model = Seminar
+        fields = ["slug", "name", "description", "created_at", "role", "member_count", "url"]
+
+    def get_role(self, seminar: Seminar) -> str | None:
+        return self.context.get("roles", {}).get(seminar.pk)
+
+
+class SeminarCreateSerializer(serializers.Serializer[Seminar]):
+    name = serializers.CharField(max_length=120)
+    slug = serializers.SlugField(max_length=60, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class SeminarUpdateSerializer(serializers.Serializer[Seminar]):
+    name = serializers.CharField(max_length=120, required=False)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class MembershipSerializer(serializers.ModelSerializer[Membership]):
+    user = UserSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "joined_at"]
+
+
+class MemberAddSerializer(serializers.Serializer[Membership]):
+    username = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+
+class MemberRoleSerializer(serializers.Serializer[Membership]):
+    role = serializers.ChoiceField(choices=Role.choices)

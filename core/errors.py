@@ -1,0 +1,30 @@
+"""Errors a service raises when a request cannot be carried out; each knows its HTTP status.
+
+Field-level problems raise Django's `ValidationError` (400 in the API, 422 with the form
+re-rendered in pages); these are for the rest.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Conflict(ServiceError):
+    """The request contradicts the current state (the last owner leaving, a stale edit)."""
+
+    status = 409
+    code = "conflict"
+
+
+class Gone(ServiceError):
+    """The thing existed but can no longer be used (an expired or used-up invitation)."""
+
+    status = 410
+    code = "gone"

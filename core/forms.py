@@ -1,0 +1,86 @@
+"""Forms for the HTML pages; they parse input and hand clean data to the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
+
+from core.models import Role, Seminar, User
+from core.services.invitations import INVITABLE_ROLES
+
+
+def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (or the form, for the rest)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(required=True, help_text="For password resets and invitations.")
+    display_name = forms.CharField(
+        max_length=80,
+        required=False,
+        help_text="How other members see you; your username if blank.",
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "display_name")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError("An account with this email address already exists.")
+        return email
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(max_length=80, required=False)
+    email = forms.EmailField()
+
+
+class SeminarForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    slug = forms.SlugField(
+        max_length=60,
+        required=False,
+        label="Address",
+        help_text="Letters, digits and hyphens; made from the name if blank.",
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        if slug and Seminar.objects.filter(slug=slug).exists():
+            raise ValidationError("A seminar with this address already exists; choose another.")
+        return slug
+
+
+INVITE_ROLE_CHOICES = [(role.value, role.label) for role in INVITABLE_ROLES]
+
+
+class InviteLinkForm(forms.Form):
+    role = forms.ChoiceField(choices=INVITE_ROLE_CHOICES, initial=Role.MEMBER)
+    days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Valid for (days)")
+    max_uses = forms.IntegerField(
+        min_value=1,
+        max_value=1000,
+        required=False,
+        label="Use limit",
+        help_text="Blank for no limit.",
+    )
+
+
+class InvitePersonForm(forms.Form):
+    username_or_email = forms.CharField(max_length=254, label="Username or email")
+    role = forms.ChoiceField(choices=INVITE_ROLE_CHOICES, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

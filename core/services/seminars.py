@@ -1,0 +1,100 @@
+"""Creating seminars and changing who is in them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from core import policy
+from core.errors import Conflict
+from core.models import Membership, Role, Seminar, User
+from core.policy import Action
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "seminar"
+    slug, n = base, 2
+    while Seminar.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def seminar_create(*, user: User, name: str, slug: str = "", description: str = "") -> Seminar:
+    """Create a seminar; its creator becomes its first owner."""
+    seminar = Seminar(
+        name=name.strip(),
+        slug=slug.strip() or unique_slug(name),
+        description=description.strip(),
+        created_by=user,
+    )
+    seminar.full_clean()
+    seminar.save()
+    Membership.objects.create(seminar=seminar, user=user, role=Role.OWNER)
+    return seminar
+
+
+@transaction.atomic
+def seminar_update(*, seminar: Seminar, actor: User, name: str, description: str) -> Seminar:
+    policy.require(policy.membership_of(actor, seminar), Action.MANAGE_MEMBERS)
+    seminar.name, seminar.description = name.strip(), description.strip()
+    seminar.full_clean()
+    seminar.save(update_fields=["name", "description"])
+    return seminar
+
+
+def _lock_owners(seminar: Seminar, membership: Membership) -> list[Membership]:
+    """Lock the owner rows so two concurrent demotions cannot both pass the last-owner check."""
+    owners = list(Membership.objects.select_for_update().filter(seminar=seminar, role=Role.OWNER))
+    try:
+        membership.refresh_from_db()
+    except Membership.DoesNotExist:
+        raise Conflict(f"{membership.user.name} is no longer a member.") from None
+    return owners
+
+
+@transaction.atomic
+def membership_add(*, seminar: Seminar, actor: User, user: User, role: str) -> Membership:
+    """An owner adds an existing user directly, with a role."""
+    policy.require(policy.membership_of(actor, seminar), Action.MANAGE_MEMBERS)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if Membership.objects.filter(seminar=seminar, user=user).exists():
+        raise Conflict(f"{user.name} is already a member of {seminar.name}.")
+    return Membership.objects.create(seminar=seminar, user=user, role=role)
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, actor: User, role: str) -> Membership:
+    seminar = membership.seminar
+    policy.require(policy.membership_of(actor, seminar), Action.MANAGE_MEMBERS)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    owners = _lock_owners(seminar, membership)
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER and len(owners) == 1:
+        raise Conflict("A seminar must keep at least one owner: make someone else an owner first.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    """An owner removes a member, or a member leaves (actor is the member)."""
+    seminar = membership.seminar
+    if membership.user_id != actor.pk:
+        policy.require(policy.membership_of(actor, seminar), Action.MANAGE_MEMBERS)
+    owners = _lock_owners(seminar, membership)
+    if membership.role == Role.OWNER and len(owners) == 1:
+        raise Conflict("A seminar must keep at least one owner: make someone else an owner first.")
+    membership.delete()
+
+
+def seminar_leave(*, seminar: Seminar, user: User) -> None:
+    membership = policy.membership_of(user, seminar)
+    if membership is None:
+        raise Conflict("You are not a member of this seminar.")
+    membership_remove(membership=membership, actor=user)

@@ -1,0 +1,66 @@
+"""Every URL Glossa answers."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from core.views import accounts, health, seminars
+
+account_patterns = [
+    path("signup/", accounts.signup, name="signup"),
+    path("profile/", accounts.profile, name="profile"),
+    path("tokens/", accounts.tokens, name="tokens"),
+    path("tokens/new/", accounts.token_create, name="token-create"),
+    path("tokens/revoke/", accounts.token_revoke, name="token-revoke"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+    ),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
+seminar_patterns = [
+    path("", seminars.seminar_detail, name="seminar"),
+    path("leave/", seminars.seminar_leave, name="seminar-leave"),
+    path("members/<int:pk>/role/", seminars.member_role, name="member-role"),
+    path("members/<int:pk>/remove/", seminars.member_remove, name="member-remove"),
+    path("invites/links/", seminars.invite_link_create, name="invite-link-create"),
+    path("invites/links/<int:pk>/revoke/", seminars.invite_link_revoke, name="invite-link-revoke"),
+    path("invites/people/", seminars.invitation_create, name="invitation-create"),
+    path("invites/people/<int:pk>/revoke/", seminars.invitation_revoke, name="invitation-revoke"),
+]
+
+urlpatterns = [
+    path("", seminars.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/", include(account_patterns)),
+    path("seminars/new/", seminars.seminar_create, name="seminar-create"),
+    path("s/<slug:slug>/", include(seminar_patterns)),
+    path("join/<str:token>/", seminars.join, name="join"),
+    path("invitations/", seminars.my_invitations, name="invitations"),
+    path(
+        "invitations/<int:pk>/<str:answer>/", seminars.invitation_respond, name="invitation-respond"
+    ),
+    path("api/v1/", include("core.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

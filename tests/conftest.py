@@ -1,0 +1,97 @@
+"""Fixtures shared by every test: real PostgreSQL and Redis (see core/runtime.py), a real worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+
+from core.models import Role, Seminar, User
+from core.runtime import BASE_DIR, with_database
+from tests.factories import PASSWORD, make_seminar, make_user, member
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return make_user(username="olivia", display_name="Olivia Owner")
+
+
+@pytest.fixture
+def seminar(owner: User) -> Seminar:
+    return make_seminar(owner, name="Hungary 1956")
+
+
+@pytest.fixture
+def roles(seminar: Seminar) -> dict[str, User]:
+    """One user for every relation to `seminar`, by name."""
+    return {
+        "owner": seminar.memberships.get(role=Role.OWNER).user,
+        "moderator": member(seminar, Role.MODERATOR, username="mona"),
+        "member": member(seminar, Role.MEMBER, username="mark"),
+        "observer": member(seminar, Role.OBSERVER, username="oscar"),
+        "outsider": make_user(username="nadia"),
+    }
+
+
+def login(client: Client, user: User) -> Client:
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process on the test database (use with transactional_db)."""
+    from django.db import connection
+
+    from core.celery import app
+
+    app.control.purge()
+    env = {
+        **os.environ,
+        "DATABASE_URL": with_database(settings.DATABASE_URL, connection.settings_dict["NAME"]),
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "core",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            pytest.fail("the test Celery worker did not start")
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
