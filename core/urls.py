@@ -54,10 +54,12 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("seminars/new/", seminars.seminar_create, name="seminar-create"),
     path("s/<slug:slug>/", include(seminar_patterns)),
-    path("join/<str:token>/", seminars.join, name="join"),
+    path("join/<slug:token>/", seminars.join, name="join"),
     path("invitations/", seminars.my_invitations, name="invitations"),
     path(
-        "invitations/<int:pk>/<str:answer>/", seminars.invitation_respond, name="invitation-respond"
+        "invitations/<int:pk>/<slug:answer>/",
+        seminars.invitation_respond,
+        name="invitation-respond",
     ),
     path("api/v1/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

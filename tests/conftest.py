@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -19,7 +21,9 @@ from tests.factories import PASSWORD, make_seminar, make_user, member
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache() -> Iterator[None]:
+def _fast_tests(settings: Any) -> Iterator[None]:
+    # The real hasher costs ~0.3 s a user; tests make hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     cache.clear()
 
@@ -52,7 +56,15 @@ def login(client: Client, user: User) -> Client:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[subprocess.Popen]:
+def worker_mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the test worker's file-based email backend writes the mail it sends."""
+    return tmp_path_factory.mktemp("worker-mail")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: None, django_db_blocker: object, worker_mail_dir: Path
+) -> Iterator[subprocess.Popen]:
     """A real Celery worker process on the test database (use with transactional_db)."""
     from django.db import connection
 
@@ -63,6 +75,8 @@ def celery_worker(django_db_setup: None, django_db_blocker: object) -> Iterator[
         **os.environ,
         "DATABASE_URL": with_database(settings.DATABASE_URL, connection.settings_dict["NAME"]),
         "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(worker_mail_dir),
     }
     worker = subprocess.Popen(
         [

@@ -132,13 +132,22 @@ def invitation_create(
     )
     invitation.full_clean()
     invitation.save()
-    address = invitee.email if invitee else email
-    if address:
-        transaction.on_commit(lambda: _send_invitation_email(invitation, address))
+    from core.tasks import send_invitation_email  # tasks import this module
+
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
     return invitation
 
 
-def _send_invitation_email(invitation: Invitation, address: str) -> None:
+def invitation_email_send(*, invitation_id: int) -> bool:
+    """Email the invitee; False if the invitation is no longer pending or has no address."""
+    invitation = (
+        Invitation.objects.select_related("seminar", "invitee", "invited_by")
+        .filter(pk=invitation_id, status=Invitation.Status.PENDING)
+        .first()
+    )
+    address = invitation and (invitation.invitee.email if invitation.invitee else invitation.email)
+    if not invitation or not address:
+        return False
     path = reverse("invitations") if invitation.invitee else reverse("signup")
     inviter = invitation.invited_by.name if invitation.invited_by else "Someone"
     send_mail(
@@ -150,8 +159,8 @@ def _send_invitation_email(invitation: Invitation, address: str) -> None:
         ),
         from_email=None,
         recipient_list=[address],
-        fail_silently=True,
     )
+    return True
 
 
 def claim_email_invitations(user: User) -> int:
