@@ -6,7 +6,7 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,6 +38,20 @@ class Role(models.TextChoices):
     OBSERVER = "observer", "Observer"
 
 
+class SeminarQuerySet(models.QuerySet["Seminar"]):
+    def with_member_count(self) -> SeminarQuerySet:
+        # A subquery, not Count("memberships"): callers filter on memberships already, and a
+        # Count over that same join would count only the filtered rows.
+        members = (
+            Membership.objects.filter(seminar=models.OuterRef("pk"))
+            .order_by()
+            .values("seminar")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(member_count=Coalesce(models.Subquery(members), 0))
+
+
 class Seminar(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(
@@ -51,6 +65,8 @@ class Seminar(models.Model):
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     members = models.ManyToManyField(User, through="Membership", related_name="seminars")
+
+    objects = SeminarQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

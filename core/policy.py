@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404
 
-from core.models import Membership, Role, Seminar
+from core.models import Membership, Role, Seminar, SeminarQuerySet
 
 if TYPE_CHECKING:
     from core.models import User
@@ -66,10 +65,10 @@ def allows(user: User | AnonymousUser, seminar: Seminar, action: Action) -> bool
     return role_allows(membership.role if membership else None, action)
 
 
-def seminars_visible_to(user: User | AnonymousUser) -> QuerySet[Seminar]:
+def seminars_visible_to(user: User | AnonymousUser) -> SeminarQuerySet:
     if not user.is_authenticated:
         return Seminar.objects.none()
-    return Seminar.objects.filter(memberships__user=user)
+    return Seminar.objects.filter(memberships__user=user).order_by("name", "pk")
 
 
 def access_seminar(

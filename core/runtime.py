@@ -221,8 +221,32 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
 
 
+def children_file() -> Path:
+    return VAR / "children.pids"
+
+
+def stop_leftover_children() -> None:
+    """A crashed `make run` leaves its worker and web server behind: stop them first."""
+    try:
+        pids = [int(line) for line in children_file().read_text().split()]
+    except (OSError, ValueError):
+        return
+    for pid in pids:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"celery" in cmdline or b"runserver" in cmdline:
+            log(f"stopping process group {pid} left over from an earlier run")
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+    children_file().unlink(missing_ok=True)
+
+
 def run_stack(port: int) -> int:
     """Everything `make run` promises, until Ctrl-C."""
+    VAR.mkdir(exist_ok=True)
+    stop_leftover_children()
     with running(services_for_run()) as services:
         env = services.env()
         env.setdefault("DEBUG", "1")
@@ -257,6 +281,7 @@ def run_stack(port: int) -> int:
                 start_new_session=True,
             ),
         ]
+        children_file().write_text("\n".join(str(child.pid) for child in children))
         log(f"Glossa is running on http://127.0.0.1:{port}/ (Ctrl-C stops everything)")
         stopping = False
 
@@ -271,6 +296,7 @@ def run_stack(port: int) -> int:
         log("stopping the web server and the worker")
         for child in reversed(children):
             stop_process_group(child)
+        children_file().unlink(missing_ok=True)
     return 0
 
 

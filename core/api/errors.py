@@ -23,4 +23,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body = {"detail": " ".join(exc.messages)}
         body["code"] = "invalid"
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" not in response.data:
+        # DRF's field errors: keep them, and add the one-line summary every error has.
+        problems = [
+            f"{field}: {' '.join(map(str, messages)) if isinstance(messages, list) else messages}"
+            for field, messages in response.data.items()
+        ]
+        response.data = {**response.data, "detail": "; ".join(problems), "code": "invalid"}
+    elif response is not None and isinstance(response.data, list):
+        response.data = {"detail": " ".join(map(str, response.data)), "code": "invalid"}
+    return response

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -28,9 +27,7 @@ from core.services import seminars
 class SeminarList(APIView):
     @extend_schema(responses=SeminarSerializer(many=True), summary="Seminars I belong to")
     def get(self, request: Request) -> Response:
-        mine = policy.seminars_visible_to(request.user).annotate(
-            member_count=Count("memberships", distinct=True)
-        )
+        mine = policy.seminars_visible_to(request.user).with_member_count()
         roles = dict(
             Membership.objects.filter(user=signed_in_user(request)).values_list(
                 "seminar_id", "role"

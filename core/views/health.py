@@ -30,7 +30,7 @@ def check_redis() -> str:
 def check_worker() -> str:
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=1)
-        replies = celery_app.control.ping(timeout=1.0, connection=conn)
+        replies = celery_app.control.ping(timeout=1.0, limit=1, connection=conn)
     if not replies:
         raise RuntimeError("no Celery worker answered a ping")
     return f"ok ({len(replies)} worker{'s' if len(replies) > 1 else ''})"

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -32,9 +31,7 @@ SEMINAR_PAGE = "core/seminar.html"
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render_page(request, "core/landing.html", {})
-    mine = policy.seminars_visible_to(request.user).annotate(
-        member_count=Count("memberships", distinct=True)
-    )
+    mine = policy.seminars_visible_to(request.user).with_member_count()
     roles = dict(Membership.objects.filter(user=request.user).values_list("seminar_id", "role"))
     pending = Invitation.objects.filter(
         invitee=signed_in_user(request), status=Invitation.Status.PENDING

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -23,7 +24,7 @@ def sign_up(page: Page, base: str, username: str, name: str) -> None:
     expect(page.get_by_role("heading", name="Your seminars")).to_be_visible()
 
 
-def test_leader_invites_a_reader_by_link(live_server, new_page: Callable[[], Page]) -> None:  # type: ignore[no-untyped-def]
+def test_leader_invites_a_reader_by_link(live_server: Any, new_page: Callable[[], Page]) -> None:
     base = live_server.url
     leader = new_page()
     sign_up(leader, base, "ada", "Ada Lindqvist")

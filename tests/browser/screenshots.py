@@ -1,0 +1,43 @@
+"""Take the README's screenshots from a running Glossa with the demo seminar (make screenshots).
+
+Usage: python -m tests.browser.screenshots [BASE_URL]   (default http://127.0.0.1:8000)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tests.browser.conftest import CHROMIUM
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = [
+    ("seminar", "/s/cold-war-crises/", 1280),
+    ("seminars", "/", 1280),
+    ("seminar-phone", "/s/cold-war-crises/", 390),
+]
+
+
+def main(base: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        for name, path, width in SHOTS:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(f"{base}/accounts/login/")
+            page.get_by_label("Username").fill("ada")
+            page.get_by_label("Password").fill("glossa-demo")
+            page.get_by_role("button", name="Log in").click()
+            page.goto(f"{base}{path}")
+            page.screenshot(path=OUT / f"{name}.png", full_page=width < 600)
+            page.close()
+            print(f"wrote docs/screenshots/{name}.png")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")
