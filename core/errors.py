@@ -28,3 +28,22 @@ class Gone(ServiceError):
 
     status = 410
     code = "gone"
+
+
+class PayloadTooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMedia(ServiceError):
+    """Input that is not text we can read (binary, an unknown encoding)."""
+
+    status = 415
+    code = "unsupported"
+
+
+class Unprocessable(ServiceError):
+    """Well-formed input that cannot be used (an empty file, edits outside the text)."""
+
+    status = 422
+    code = "unprocessable"

@@ -16,6 +16,7 @@ from django.http import Http404
 from core.models import Membership, Role, Seminar, SeminarQuerySet
 
 if TYPE_CHECKING:
+    from annotate.models import Document
     from core.models import User
 
 
@@ -92,3 +93,26 @@ def require(membership: Membership | None, action: Action) -> None:
     """Raise 403 unless the membership's role allows the action."""
     if not role_allows(membership.role if membership else None, action):
         raise PermissionDenied(DENIED_MESSAGES[action])
+
+
+def access_document(
+    user: User | AnonymousUser,
+    document_id: int,
+    action: Action = Action.VIEW,
+    *,
+    seminar_slug: str | None = None,
+) -> tuple[Document, Membership]:
+    """A document and the user's membership of its seminar; 404 for non-members."""
+    from annotate.models import Document
+
+    document = (
+        Document.objects.select_related("seminar", "current", "created_by")
+        .filter(pk=document_id)
+        .first()
+    )
+    membership = membership_of(user, document.seminar) if document else None
+    wrong_seminar = document is not None and seminar_slug not in (None, document.seminar.slug)
+    if document is None or membership is None or wrong_seminar:
+        raise Http404("No such text.")
+    require(membership, action)
+    return document, membership

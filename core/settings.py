@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
+    "django.contrib.postgres",
     "django_htmx",
     "rest_framework",
     "rest_framework.authtoken",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "annotate.context_processors.notifications",
             ],
         },
     },
@@ -171,6 +173,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# How often an open reader asks for other members' new annotations and replies.
+READER_POLL_SECONDS = env_int("READER_POLL_SECONDS", 4)
 
 _email_backend = os.environ.get(
     "EMAIL_BACKEND",

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from annotate.views import annotations as annotation_views
 from core.views import accounts, health, seminars
 
 account_patterns = [
@@ -45,6 +46,7 @@ seminar_patterns = [
     path("invites/links/", seminars.invite_link_create, name="invite-link-create"),
     path("invites/links/<int:pk>/revoke/", seminars.invite_link_revoke, name="invite-link-revoke"),
     path("invites/people/", seminars.invitation_create, name="invitation-create"),
+    path("texts/", include("annotate.urls")),
     path("invites/people/<int:pk>/revoke/", seminars.invitation_revoke, name="invitation-revoke"),
 ]
 
@@ -56,6 +58,8 @@ urlpatterns = [
     path("s/<slug:slug>/", include(seminar_patterns)),
     path("join/<slug:token>/", seminars.join, name="join"),
     path("invitations/", seminars.my_invitations, name="invitations"),
+    path("notifications/", annotation_views.notifications, name="notifications"),
+    path("markdown/preview/", annotation_views.markdown_preview, name="markdown-preview"),
     path(
         "invitations/<int:pk>/<slug:answer>/",
         seminars.invitation_respond,

@@ -2,6 +2,8 @@
 
 from django.urls import path, register_converter
 
+from annotate import api as texts
+from annotate import api_w3c as w3c
 from core.api import views
 
 
@@ -28,4 +30,34 @@ urlpatterns = [
         views.MemberDetail.as_view(),
         name="api-member",
     ),
+    path("documents/", texts.DocumentList.as_view(), name="api-documents"),
+    path("documents/<int:pk>/", texts.DocumentDetail.as_view(), name="api-document"),
+    path("documents/<int:pk>/revisions/", texts.RevisionList.as_view(), name="api-revisions"),
+    path(
+        "documents/<int:pk>/revisions/<int:number>/",
+        texts.RevisionDetail.as_view(),
+        name="api-revision",
+    ),
+    # The W3C Web Annotation Protocol: a container per seminar (its IRI ends in "/").
+    path(
+        "seminars/<slug:slug>/annotations/",
+        w3c.AnnotationContainer.as_view(),
+        name="api-annotations",
+    ),
+    path(
+        "seminars/<slug:slug>/annotations/<int:pk>/",
+        w3c.AnnotationDetail.as_view(),
+        name="api-annotation",
+    ),
+    path(
+        "seminars/<slug:slug>/annotations/<int:pk>/replies/<int:reply>/",
+        w3c.ReplyDetail.as_view(),
+        name="api-annotation-reply",
+    ),
+    path(
+        "documents/<int:pk>/import-annotations/",
+        w3c.AnnotationImport.as_view(),
+        name="api-annotation-import",
+    ),
+    path("ns/glossa.jsonld", w3c.GlossaContext.as_view(), name="api-glossa-context"),
 ]

@@ -70,6 +70,8 @@ def _seminar_context(seminar: Seminar, membership: Membership, **extra: Any) -> 
         "membership": membership,
         "members": seminar.memberships.select_related("user").order_by("user__username"),
         "can_invite": can_invite,
+        "can_edit_texts": policy.role_allows(membership.role, Action.EDIT_TEXTS),
+        "documents": seminar.documents.select_related("current").order_by("title"),
         "can_manage": policy.role_allows(membership.role, Action.MANAGE_MEMBERS),
         "links": seminar.invite_links.select_related("created_by")[:20] if can_invite else [],
         "pending": (

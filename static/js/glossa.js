@@ -19,6 +19,14 @@
     }
   });
 
+  // Filters apply as soon as they change.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field instanceof HTMLElement && field.hasAttribute("data-autosubmit") && field.form) {
+      field.form.requestSubmit();
+    }
+  });
+
   // Invitation links and tokens: one click selects the whole value, ready to copy.
   document.addEventListener("focusin", function (event) {
     var target = event.target;

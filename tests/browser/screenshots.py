@@ -13,10 +13,12 @@ from playwright.sync_api import sync_playwright
 from tests.browser.conftest import CHROMIUM
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# (file name, page, link to follow from it, viewport width)
 SHOTS = [
-    ("seminar", "/s/cold-war-crises/", 1280),
-    ("seminars", "/", 1280),
-    ("seminar-phone", "/s/cold-war-crises/", 390),
+    ("seminar", "/s/cold-war-crises/", None, 1280),
+    ("reader", "/s/cold-war-crises/", ".document-title", 1440),
+    ("seminars", "/", None, 1280),
+    ("seminar-phone", "/s/cold-war-crises/", None, 390),
 ]
 
 
@@ -26,13 +28,16 @@ def main(base: str) -> None:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
-        for name, path, width in SHOTS:
+        for name, path, follow, width in SHOTS:
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(f"{base}/accounts/login/")
             page.get_by_label("Username").fill("ada")
             page.get_by_label("Password").fill("glossa-demo")
             page.get_by_role("button", name="Log in").click()
             page.goto(f"{base}{path}")
+            if follow:
+                page.locator(follow).first.click()
+                page.wait_for_load_state()
             page.screenshot(path=OUT / f"{name}.png", full_page=width < 600)
             page.close()
             print(f"wrote docs/screenshots/{name}.png")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from annotate.services.annotations import annotation_create, reply_create
+from annotate.services.documents import document_import, source_from_upload
 from core.models import Membership, Role, Seminar, User
 
 DEMO_PASSWORD = "glossa-demo"  # noqa: S105 - printed to the developer; refused outside DEBUG
@@ -21,6 +25,11 @@ DEMO_PEOPLE = [
 ]
 
 
+SAMPLE = Path(__file__).resolve().parents[3] / "annotate" / "samples"
+SAMPLE_FILE = SAMPLE / "hungarian-revolution-1956-superpowers.ocr.txt"
+DEMO_ANNOTATIONS = SAMPLE / "demo_annotations.json"
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo seminar and its people. Refuses to run with DEBUG off."
 
@@ -32,7 +41,7 @@ class Command(BaseCommand):
                 slug=DEMO_SEMINAR,
                 defaults={
                     "name": "Cold War Crises: Hungary 1956",
-                    "description": "Reading Békés on the superpowers and the Hungarian "
+                    "description": "Reading an article on the superpowers and the Hungarian "
                     "revolution of 1956, one paragraph at a time.",
                 },
             )
@@ -46,7 +55,56 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(
                     seminar=seminar, user=user, defaults={"role": role}
                 )
+            if not seminar.documents.exists():
+                self._import_sample(seminar)
+                self._annotate_sample(seminar)
         self.stdout.write(self.style.SUCCESS(f"Demo seminar: /s/{DEMO_SEMINAR}/"))
         self.stdout.write("Demo accounts (password for all: " + DEMO_PASSWORD + "):")
         for username, display_name, role in DEMO_PEOPLE:
             self.stdout.write(f"  {username:8} {display_name:16} {role}")
+
+    def _import_sample(self, seminar: Seminar) -> None:
+        owner = seminar.memberships.get(user__username="ada").user
+        document_import(
+            seminar=seminar,
+            user=owner,
+            title="The Hungarian Revolution of 1956 and the Superpowers",
+            citation="Demo text: an OCR'd journal article, imported as printed (with its "
+            "misreadings listed for correction).",
+            source_text=source_from_upload(SAMPLE_FILE.read_bytes()),
+            source_name=SAMPLE_FILE.name,
+            format="ocr",
+        )
+
+    def _annotate_sample(self, seminar: Seminar) -> None:
+        """The demo members' annotations and threads (annotate/samples/demo_annotations.json)."""
+        document = seminar.documents.get()
+        revision = document.current
+        assert revision is not None
+        people = {m.user.username: m.user for m in seminar.memberships.select_related("user")}
+        for item in json.loads(DEMO_ANNOTATIONS.read_text(encoding="utf-8")):
+            start = -1
+            for _ in range(item.get("occurrence", 1)):
+                start = revision.text.find(item["quote"], start + 1)
+            if start < 0:
+                raise CommandError(f"Demo quote not in the text: {item['quote']!r}")
+            annotation = annotation_create(
+                document=document,
+                user=people[item["author"]],
+                start=start,
+                end=start + len(item["quote"]),
+                kind=item["kind"],
+                body=item.get("body", ""),
+                tags=item.get("tags", []),
+                visibility=item.get("visibility", "seminar"),
+            )
+            self._replies(annotation, item.get("replies", []), people, parent=None)
+
+    def _replies(
+        self, annotation: Any, replies: list[dict[str, Any]], people: dict[str, Any], parent: Any
+    ) -> None:
+        for item in replies:
+            reply = reply_create(
+                annotation=annotation, user=people[item["author"]], body=item["body"], parent=parent
+            )
+            self._replies(annotation, item.get("replies", []), people, parent=reply)

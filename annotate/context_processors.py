@@ -1,0 +1,21 @@
+"""Template context every page needs: the signed-in member's unread notification count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from annotate.models import Notification
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    # Lazy: templates that never show the count cost no query.
+    return {
+        "unread_notifications": lambda: Notification.objects.filter(
+            recipient=user, read_at__isnull=True, annotation__seminar__memberships__user=user
+        ).count()
+    }

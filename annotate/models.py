@@ -1,0 +1,246 @@
+"""Documents and their revisions: the texts a seminar reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import Seminar, User
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def visible_to(self, user: Any) -> DocumentQuerySet:
+        """Documents of the seminars the user belongs to."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(seminar__memberships__user=user)
+
+
+class Document(models.Model):
+    class Format(models.TextChoices):
+        OCR = "ocr", "OCR text"
+        MARKDOWN = "markdown", "Markdown"
+        PLAIN = "plain", "Plain text"
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=300, blank=True)
+    citation = models.TextField(blank=True, max_length=2000)
+    language = models.CharField(max_length=16, default="en")
+    source_format = models.CharField(max_length=16, choices=Format.choices)
+    source_name = models.CharField(max_length=255, blank=True)
+    source_text = models.TextField()
+    first_page = models.IntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # The newest revision; kept here so lists and the reader need no extra query.
+    current = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seminar", "title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reader", args=[self.seminar.slug, self.pk])
+
+
+class Revision(models.Model):
+    """One immutable state of a document's reading text (the database refuses UPDATEs).
+
+    Offsets in blocks, pages, footnote_refs and suspects count code points of `text`.
+    `edits` are the corrections that made this revision from the previous one:
+    [{"start", "end", "original", "replacement"}] in the previous revision's offsets.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    blocks = models.JSONField(default=list)
+    pages = models.JSONField(default=list)
+    footnote_refs = models.JSONField(default=list)
+    suspects = models.JSONField(default=list)
+    joins = models.JSONField(default=list)
+    line_map = models.JSONField(default=list)
+    edits = models.JSONField(default=list)
+    reason = models.TextField(blank=True, max_length=2000)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="revision_unique_number"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="revision_number_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} r{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "reader-revision", args=[self.document.seminar.slug, self.document_id, self.number]
+        )
+
+    @property
+    def paragraph_count(self) -> int:
+        return sum(1 for block in self.blocks if block["kind"] == "paragraph")
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+class AnnotationQuerySet(models.QuerySet["Annotation"]):
+    def visible_to(self, user: Any) -> AnnotationQuerySet:
+        """Annotations the user may see: in their seminars, shared or their own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(seminar__memberships__user=user).filter(
+            models.Q(visibility=Annotation.Visibility.SEMINAR) | models.Q(author=user)
+        )
+
+    def alive(self) -> AnnotationQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
+class Annotation(models.Model):
+    """A mark on a passage: a highlight, or a comment, question or claim with a body.
+
+    Anchored by a W3C TextQuoteSelector (exact, prefix, suffix) and a TextPositionSelector
+    (start, end in code points) on `revision`; `made_on` is the revision it was made on.
+    """
+
+    class Kind(models.TextChoices):
+        HIGHLIGHT = "highlight", "Highlight"
+        COMMENT = "comment", "Comment"
+        QUESTION = "question", "Question"
+        CLAIM = "claim", "Claim"
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Only me"
+        SEMINAR = "seminar", "The seminar"
+
+    class AnchorStatus(models.TextChoices):
+        ANCHORED = "anchored", "Anchored"
+        RELOCATED = "relocated", "Relocated"
+        ORPHANED = "orphaned", "Orphaned"
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="annotations")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="annotations")
+    made_on = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    start = models.IntegerField(null=True, blank=True)
+    end = models.IntegerField(null=True, blank=True)
+    exact = models.TextField(max_length=5000)
+    prefix = models.TextField(blank=True, max_length=64)
+    suffix = models.TextField(blank=True, max_length=64)
+    anchor_status = models.CharField(
+        max_length=16, choices=AnchorStatus.choices, default=AnchorStatus.ANCHORED
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COMMENT)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.SEMINAR
+    )
+    body = models.TextField(blank=True, max_length=20000)
+    tags = models.JSONField(default=list, blank=True)
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="annotations")
+    created_at = models.DateTimeField(default=timezone.now)
+    modified_at = models.DateTimeField(default=timezone.now, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    canonical = models.URLField(blank=True, max_length=2000)
+    # Where an imported annotation came from: original creator, dates, id.
+    provenance = models.JSONField(default=dict, blank=True)
+    search = models.GeneratedField(
+        expression=SearchVector("body", "exact", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "start", "pk"]
+        indexes = [
+            models.Index(fields=["document", "modified_at"], name="annotation_changes"),
+            models.Index(fields=["seminar", "kind"], name="annotation_seminar_kind"),
+            GinIndex(fields=["search"], name="annotation_search"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(anchor_status="orphaned")
+                | models.Q(start__isnull=False, end__isnull=False, start__lte=models.F("end")),
+                name="annotation_anchored_has_span",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["highlight", "comment", "question", "claim"]),
+                name="annotation_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} by {self.author} on “{self.exact[:40]}”"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class Reply(models.Model):
+    """A reply in an annotation's thread; replies can answer replies (nested threads)."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="replies")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="replies")
+    body = models.TextField(max_length=20000)
+    created_at = models.DateTimeField(default=timezone.now)
+    modified_at = models.DateTimeField(default=timezone.now, db_index=True)
+    version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    search = models.GeneratedField(
+        expression=SearchVector("body", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [GinIndex(fields=["search"], name="reply_search")]
+
+    def __str__(self) -> str:
+        return f"reply by {self.author} to {self.annotation_id}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        MENTION = "mention", "Mention"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="+")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient}"

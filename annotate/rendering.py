@@ -1,0 +1,181 @@
+"""From a revision to what the reader shows: blocks split into pieces at every boundary.
+
+A block's text is cut at every marker (page start, footnote reference, line join) and at
+every edge of a range (a suspect word; later, annotations). Each text piece carries the set
+of range keys covering it, so any number of overlapping ranges render correctly, and the
+page grows with the number of pieces, not pieces × ranges.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Marker:
+    offset: int
+    kind: Literal["page", "ref", "join"]
+    label: str
+
+
+@dataclass(frozen=True)
+class Range:
+    start: int
+    end: int
+    key: str
+
+
+@dataclass
+class Piece:
+    kind: Literal["text", "page", "ref", "join"]
+    start: int
+    text: str = ""
+    label: str = ""
+    keys: frozenset[str] = frozenset()
+    css: str = ""  # classes for a covered piece (see block_views' classify)
+    interactive: bool = False  # a highlight that opens its annotations
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+@dataclass
+class BlockView:
+    kind: str
+    start: int
+    end: int
+    page: str
+    number: int | None
+    level: int
+    pieces: list[Piece] = field(default_factory=list)
+    # Page starts printed before a heading: outside it, so they are not part of its name.
+    before: list[Piece] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"p{self.number}" if self.number is not None else f"h{self.start}"
+
+    @property
+    def text(self) -> str:
+        return "".join(piece.text for piece in self.pieces)
+
+
+def segment(
+    text: str, start: int, end: int, markers: Sequence[Marker], ranges: Sequence[Range]
+) -> list[Piece]:
+    """Pieces of text[start:end], cut at every marker and range edge, markers in between.
+
+    `markers` must be sorted by offset; `ranges` may overlap and come in any order.
+    """
+    cuts = {start, end}
+    for r in ranges:
+        if r.start < end and r.end > start:
+            cuts.update((max(r.start, start), min(r.end, end)))
+    for m in markers:
+        if start <= m.offset <= end:
+            cuts.add(m.offset)
+    edges = sorted(cuts)
+    # Which ranges cover each elementary span: a sweep over sorted starts and ends.
+    opening: dict[int, list[str]] = {}
+    closing: dict[int, list[str]] = {}
+    for r in ranges:
+        if r.start < end and r.end > start and r.start < r.end:
+            opening.setdefault(max(r.start, start), []).append(r.key)
+            closing.setdefault(min(r.end, end), []).append(r.key)
+    pieces: list[Piece] = []
+    active: dict[str, int] = {}
+    first = bisect_left([m.offset for m in markers], start)
+    m_index = first
+    for left, right in zip(edges, [*edges[1:], end], strict=True):
+        for key in closing.get(left, ()):
+            active[key] -= 1
+            if not active[key]:
+                del active[key]
+        for key in opening.get(left, ()):
+            active[key] = active.get(key, 0) + 1
+        while m_index < len(markers) and markers[m_index].offset == left:
+            marker = markers[m_index]
+            pieces.append(Piece(kind=marker.kind, start=left, label=marker.label))
+            m_index += 1
+        if right > left:
+            pieces.append(Piece("text", left, text[left:right], keys=frozenset(active)))
+    return pieces
+
+
+def revision_markers(revision: Any, *, joins: bool = False) -> list[Marker]:
+    """Page starts and footnote references (and line joins, for the import preview)."""
+    markers = [Marker(p["start"], "page", p["label"]) for p in revision.pages]
+    markers += [Marker(r["offset"], "ref", r["label"]) for r in revision.footnote_refs]
+    if joins:
+        markers += [Marker(j["offset"], "join", j["kind"]) for j in revision.joins]
+    order = {"page": 0, "join": 1, "ref": 2}
+    return sorted(markers, key=lambda m: (m.offset, order[m.kind]))
+
+
+def suspects_only(keys: frozenset[str]) -> tuple[str, bool]:
+    return "suspect", False
+
+
+def block_views(
+    revision: Any,
+    ranges: Iterable[Range] = (),
+    *,
+    joins: bool = False,
+    classify: Callable[[frozenset[str]], tuple[str, bool]] = suspects_only,
+) -> list[BlockView]:
+    """Every block of the revision, segmented. A page that starts between blocks opens the next.
+
+    `classify` turns the set of range keys covering a piece into its CSS classes and
+    whether it opens annotations; it is called once per distinct set, not per piece.
+    """
+    ranges = list(ranges)
+    classes: dict[frozenset[str], tuple[str, bool]] = {}
+    markers = revision_markers(revision, joins=joins)
+    views = []
+    previous_end = 0
+    for block in revision.blocks:
+        # Markers in the gap before this block (the "\n\n") belong to its start.
+        lead = [
+            Marker(block["start"], m.kind, m.label)
+            for m in markers
+            if previous_end < m.offset < block["start"]
+        ]
+        inside = [m for m in markers if block["start"] <= m.offset <= block["end"]]
+        view = BlockView(
+            kind=block["kind"],
+            start=block["start"],
+            end=block["end"],
+            page=block.get("page", ""),
+            number=block.get("number"),
+            level=block.get("level", 0),
+        )
+        view.pieces = segment(revision.text, block["start"], block["end"], lead + inside, ranges)
+        if view.kind == "heading":
+            while view.pieces and view.pieces[0].kind == "page":
+                view.before.append(view.pieces.pop(0))
+        for piece in view.pieces:
+            if piece.keys:
+                if piece.keys not in classes:
+                    classes[piece.keys] = classify(piece.keys)
+                piece.css, piece.interactive = classes[piece.keys]
+        views.append(view)
+        previous_end = block["end"]
+    return views
+
+
+def headings(revision: Any) -> list[dict[str, Any]]:
+    """The table of contents."""
+    return [
+        {
+            "text": revision.text[b["start"] : b["end"]],
+            "anchor": f"h{b['start']}",
+            "level": b.get("level", 1),
+            "page": b.get("page", ""),
+        }
+        for b in revision.blocks
+        if b["kind"] == "heading"
+    ]

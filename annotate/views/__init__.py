@@ -1,0 +1,1 @@
+"""HTML views for texts and annotations: thin adapters over annotate.services."""

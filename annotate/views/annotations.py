@@ -1,0 +1,372 @@
+"""The reader's annotation fragments: composer, panel, threads, live changes, notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from annotate import markdown, rendering, selectors
+from annotate.forms import AnnotationForm, ReplyForm
+from annotate.models import Annotation, Document, Notification, Reply, Revision
+from annotate.services import annotations as service
+from core import policy
+from core.errors import ServiceError
+from core.forms import apply_errors
+from core.http import render_page, signed_in_user
+from core.models import Membership, User
+from core.policy import Action
+
+PANEL = "annotate/panel.html"
+
+
+def highlight_classifier(
+    rows: list[tuple[int, int, int, str, bool]],
+) -> tuple[list[rendering.Range], Any]:
+    """Ranges for the highlights, and how a set of covering ids becomes CSS classes."""
+    meta = {f"a{pk}": (kind, mine) for pk, _, _, kind, mine in rows}
+    ranges = [rendering.Range(start, end, f"a{pk}") for pk, start, end, _, _ in rows]
+
+    def classify(keys: frozenset[str]) -> tuple[str, bool]:
+        mine = [meta[k] for k in keys if k in meta]
+        suspect = any(k.startswith("s") for k in keys)
+        if not mine:
+            return ("suspect", False) if suspect else ("", False)
+        kinds = sorted({kind for kind, _ in mine})
+        classes = ["hl", f"d{min(len(mine), 5)}", *(f"k-{kind}" for kind in kinds)]
+        if any(own for _, own in mine):
+            classes.append("mine")
+        if suspect:
+            classes.append("suspect")
+        return " ".join(classes), True
+
+    return ranges, classify
+
+
+def reader_blocks(user: User, document: Document, revision: Revision,
+                  filters: selectors.Filters, suspects: list[dict[str, Any]]
+                  ) -> list[rendering.BlockView]:
+    rows = selectors.highlight_rows(user, document, revision, filters)
+    ranges, classify = highlight_classifier(rows)
+    ranges += [rendering.Range(s["start"], s["end"], f"s{i}") for i, s in enumerate(suspects)]
+    return rendering.block_views(revision, ranges, classify=classify)
+
+
+def _document(request: HttpRequest, slug: str, pk: int,
+              action: Action = Action.VIEW) -> tuple[Document, Membership, Revision]:
+    document, membership = policy.access_document(request.user, pk, action, seminar_slug=slug)
+    revision = document.current
+    if revision is None:
+        raise Http404("This text has no revision.")
+    revision.document = document
+    return document, membership, revision
+
+
+def _annotation(user: User, document: Document, aid: int) -> Annotation:
+    found = selectors.with_threads(selectors.visible(user, document)).filter(pk=aid).first()
+    if found is None:
+        raise Http404("No such annotation.")
+    return found
+
+
+def _card_context(annotation: Annotation, user: User, membership: Membership,
+                  **extra: Any) -> dict[str, Any]:
+    return {
+        "a": annotation,
+        "thread": selectors.thread_tree(annotation),
+        "me": user,
+        "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE),
+        "seminar": annotation.seminar,
+        "document": annotation.document,
+        "reply_form": ReplyForm(),
+        **extra,
+    }
+
+
+def _oob_blocks(request: HttpRequest, document: Document, revision: Revision,
+                spans: list[tuple[int, int]]) -> str:
+    """The blocks touching the given spans, re-rendered for an out-of-band swap."""
+    user = signed_in_user(request)
+    blocks = reader_blocks(user, document, revision, selectors.Filters(), [])
+    touched = [b for b in blocks if any(b.start <= e and s <= b.end for s, e in spans)]
+    return "".join(
+        render_to_string("annotate/_block.html", {"block": b, "oob": True}, request)
+        for b in touched
+    )
+
+
+@login_required
+@require_GET
+def composer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    document, membership, revision = _document(request, slug, pk, Action.PARTICIPATE)
+    form = AnnotationForm(request.GET or None, initial={"base": revision.number})
+    start, end = form.data.get("start"), form.data.get("end")
+    quote = ""
+    if start and end and start.isdigit() and end.isdigit():
+        quote = revision.text[int(start) : int(end)][:600]
+    return render_page(request, "annotate/composer.html", {
+        "form": form, "document": document, "seminar": document.seminar, "quote": quote,
+        "kind": form.data.get("kind", "comment"),
+    })
+
+
+@login_required
+@require_POST
+def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    document, membership, revision = _document(request, slug, pk, Action.PARTICIPATE)
+    form = AnnotationForm(request.POST)
+    context = {"form": form, "document": document, "seminar": document.seminar,
+               "kind": request.POST.get("kind", "comment"), "quote": ""}
+    if not form.is_valid():
+        return render_page(request, "annotate/composer.html", context, status=422)
+    data = form.cleaned_data
+    try:
+        if data["base"] != revision.number:
+            raise service.Conflict(
+                f"The text was corrected (now revision {revision.number}) while you were "
+                "selecting; reload the page and select again.")
+        annotation = service.annotation_create(
+            document=document, user=signed_in_user(request), start=data["start"],
+            end=data["end"], kind=data["kind"], body=data["body"], tags=data["tags"],
+            visibility=data["visibility"])
+    except ValidationError as error:
+        apply_errors(form, error)
+        return render_page(request, "annotate/composer.html", context, status=422)
+    except ServiceError as error:
+        context["error"] = error.message
+        return render_page(request, "annotate/composer.html", context, status=error.status)
+    annotation = _annotation(signed_in_user(request), document, annotation.pk)
+    html = render_to_string(PANEL, {
+        "annotations": [_card_context(annotation, signed_in_user(request), membership)],
+        "title": "Saved", "document": document, "seminar": document.seminar,
+    }, request)
+    html += _oob_blocks(request, document, revision, [(data["start"], data["end"])])
+    return HttpResponse(html, status=201, headers={"HX-Trigger": "glossa:changed"})
+
+
+@login_required
+@require_GET
+def annotations_at(request: HttpRequest, slug: str, pk: int, offset: int) -> HttpResponse:
+    document, membership, revision = _document(request, slug, pk)
+    user = signed_in_user(request)
+    filters = selectors.Filters.from_query(request.GET)
+    found = selectors.covering(user, document, revision, offset, filters)
+    return render_page(request, PANEL, {
+        "annotations": [_card_context(a, user, membership) for a in found],
+        "title": f"{len(found)} annotation{'s' if len(found) != 1 else ''} here",
+        "document": document, "seminar": document.seminar,
+    })
+
+
+@login_required
+@require_GET
+def annotation_detail(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
+    document, membership, _ = _document(request, slug, pk)
+    user = signed_in_user(request)
+    annotation = _annotation(user, document, aid)
+    context = {"annotations": [_card_context(annotation, user, membership)],
+               "title": "Annotation", "document": document, "seminar": document.seminar}
+    if getattr(request, "htmx", False):
+        return render_page(request, PANEL, context)
+    return redirect(f"{document.get_absolute_url()}?a={annotation.pk}#a-{annotation.pk}")
+
+
+def _card(request: HttpRequest, annotation: Annotation, membership: Membership,
+          status: int = 200, extra_html: str = "", **extra: Any) -> HttpResponse:
+    user = signed_in_user(request)
+    fresh = _annotation(user, annotation.document, annotation.pk)
+    html = render_to_string("annotate/_card.html", _card_context(fresh, user, membership,
+                                                                 **extra), request)
+    return HttpResponse(html + extra_html, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
+    document, membership, revision = _document(request, slug, pk)
+    user = signed_in_user(request)
+    annotation = _annotation(user, document, aid)
+    if request.method == "GET":
+        form = AnnotationForm(initial={
+            "kind": annotation.kind, "body": annotation.body, "tags": ", ".join(annotation.tags),
+            "visibility": annotation.visibility, "version": annotation.version})
+        return _card(request, annotation, membership, editing=form)
+    form = AnnotationForm(request.POST, editing=True)
+    if not form.is_valid():
+        return _card(request, annotation, membership, status=422, editing=form)
+    data = form.cleaned_data
+    try:
+        service.annotation_update(
+            annotation=annotation, user=user, version=data["version"], body=data["body"],
+            tags=data["tags"], visibility=data["visibility"], kind=data["kind"])
+    except service.StaleEdit as stale:
+        return _card(request, annotation, membership, status=409, editing=form,
+                     conflict=stale.message, theirs=stale.current)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _card(request, annotation, membership, status=422, editing=form)
+    except ServiceError as error:
+        return _card(request, annotation, membership, status=error.status, error=error.message)
+    oob = _oob_blocks(request, document, revision, [(annotation.start or 0, annotation.end or 0)])
+    return _card(request, annotation, membership, extra_html=oob)
+
+
+@login_required
+@require_POST
+def annotation_delete(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
+    document, membership, revision = _document(request, slug, pk)
+    annotation = _annotation(signed_in_user(request), document, aid)
+    service.annotation_delete(annotation=annotation, user=signed_in_user(request))
+    oob = _oob_blocks(request, document, revision, [(annotation.start or 0, annotation.end or 0)])
+    return _card(request, annotation, membership, extra_html=oob)
+
+
+@login_required
+@require_POST
+def reply_create(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
+    document, membership, _ = _document(request, slug, pk, Action.PARTICIPATE)
+    user = signed_in_user(request)
+    annotation = _annotation(user, document, aid)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _card(request, annotation, membership, status=422, reply_form=form)
+    parent = None
+    if form.cleaned_data.get("parent"):
+        parent = get_object_or_404(Reply, pk=form.cleaned_data["parent"], annotation=annotation)
+    try:
+        service.reply_create(annotation=annotation, user=user, body=form.cleaned_data["body"],
+                             parent=parent)
+    except ValidationError as error:
+        apply_errors(form, error)
+        return _card(request, annotation, membership, status=422, reply_form=form)
+    except ServiceError as error:
+        return _card(request, annotation, membership, status=error.status, error=error.message)
+    return _card(request, annotation, membership, status=201)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> HttpResponse:
+    document, membership, _ = _document(request, slug, pk)
+    user = signed_in_user(request)
+    annotation = _annotation(user, document, aid)
+    reply = get_object_or_404(Reply, pk=rid, annotation=annotation)
+    if request.method == "GET":
+        form = ReplyForm(initial={"body": reply.body, "version": reply.version})
+        return _card(request, annotation, membership, editing_reply=reply.pk, reply_edit=form)
+    form = ReplyForm(request.POST)
+    try:
+        if not form.is_valid() or form.cleaned_data.get("version") is None:
+            raise ValidationError("Write your reply.")
+        service.reply_update(reply=reply, user=user, body=form.cleaned_data["body"],
+                             version=form.cleaned_data["version"])
+    except service.StaleEdit as stale:
+        return _card(request, annotation, membership, status=409, editing_reply=reply.pk,
+                     reply_edit=form, conflict=stale.message, theirs=stale.current)
+    except ValidationError:
+        return _card(request, annotation, membership, status=422, editing_reply=reply.pk,
+                     reply_edit=form)
+    except ServiceError as error:
+        return _card(request, annotation, membership, status=error.status, error=error.message)
+    return _card(request, annotation, membership)
+
+
+@login_required
+@require_POST
+def reply_delete(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> HttpResponse:
+    document, membership, _ = _document(request, slug, pk)
+    annotation = _annotation(signed_in_user(request), document, aid)
+    reply = get_object_or_404(Reply, pk=rid, annotation=annotation)
+    service.reply_delete(reply=reply, user=signed_in_user(request))
+    return _card(request, annotation, membership)
+
+
+@login_required
+@require_POST
+def reattach(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
+    document, membership, revision = _document(request, slug, pk)
+    annotation = _annotation(signed_in_user(request), document, aid)
+    try:
+        start, end = int(request.POST["start"]), int(request.POST["end"])
+        service.annotation_reattach(annotation=annotation, user=signed_in_user(request),
+                                    start=start, end=end)
+    except (KeyError, ValueError):
+        return _card(request, annotation, membership, status=422,
+                     error="Select the words to attach it to.")
+    except ServiceError as error:
+        return _card(request, annotation, membership, status=error.status, error=error.message)
+    return _card(request, annotation, membership,
+                 extra_html=_oob_blocks(request, document, revision, [(start, end)]))
+
+
+@login_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """What a Markdown body will look like, sanitised exactly as it will be shown."""
+    body = request.POST.get("body", "")[:20000]
+    html = markdown.render(body) or '<p class="muted">Nothing to preview.</p>'
+    return HttpResponse(f'<div class="markdown-preview prose">{html}</div>')
+
+
+def _since(value: str) -> datetime | None:
+    parsed = parse_datetime(value) if value else None
+    return parsed if parsed and parsed.tzinfo else None
+
+
+@login_required
+@require_GET
+def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """What changed in this text's annotations since the reader's last look (204 if nothing).
+
+    Polled every few seconds by every open reader: one indexed query when nothing changed.
+    """
+    document, membership, revision = _document(request, slug, pk)
+    user = signed_in_user(request)
+    since = _since(request.GET.get("since", ""))
+    newest = (
+        selectors.visible(user, document).aggregate(newest=Max("modified_at"))["newest"]
+    )
+    stamp = (newest or since or timezone.now()).isoformat()
+    if since is None or newest is None or newest <= since:
+        return HttpResponse(status=204, headers={"X-Glossa-Since": stamp})
+    changed = list(selectors.visible(user, document).filter(modified_at__gt=since))
+    spans = [(a.start, a.end) for a in changed if a.start is not None and a.end is not None]
+    filters = selectors.Filters.from_query(request.GET)
+    blocks = reader_blocks(user, document, revision, filters, [])
+    touched = [b for b in blocks if any(b.start <= e and s <= b.end for s, e in spans)]
+    html = "".join(
+        render_to_string("annotate/_block.html", {"block": b, "replace": True}, request)
+        for b in touched
+    )
+    for annotation in selectors.with_threads(
+        selectors.visible(user, document).filter(pk__in=[a.pk for a in changed])
+    ):
+        html += render_to_string(
+            "annotate/_card.html", {**_card_context(annotation, user, membership),
+                                    "replace": True}, request)
+    return HttpResponse(html, headers={"X-Glossa-Since": stamp})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if request.method == "POST":
+        service.notifications_mark_read(user=user)
+        messages.success(request, "All notifications are marked as read.")
+        return redirect("notifications")
+    visible_seminars = Membership.objects.filter(user=user).values("seminar_id")
+    found = (
+        Notification.objects.filter(recipient=user, annotation__seminar_id__in=visible_seminars)
+        .select_related("actor", "annotation__document__seminar", "reply")[:100]
+    )
+    return render_page(request, "annotate/notifications.html", {"notifications": found})
