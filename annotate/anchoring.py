@@ -163,8 +163,26 @@ def reanchor(
     """Each target's place in the new text, found through the edits that made it (same order)."""
     threshold = _checked(threshold)
     shifts = _Shifts.build(old_text, new_text, edits)
+    starts, ends, shift = shifts.starts, shifts.ends, shifts.shift
     index = _Index(new_text)
-    return [_reanchor_one(old_text, index, shifts, target, threshold) for target in targets]
+    anchors = []
+    for target in targets:
+        start, end, exact = target.start, target.end, target.quote.exact
+        # Most annotations: no edit between their edges (the edits before it end by its
+        # start, those after it start from its end), so the text under them moved unchanged.
+        before = bisect_right(ends, start)
+        at = start + shift[before]
+        if (
+            start >= 0
+            and end <= len(old_text)
+            and end - start == len(exact) > 0
+            and before == bisect_left(starts, end)
+            and new_text.startswith(exact, at)
+        ):
+            anchors.append(Anchor(at, at + end - start, "anchored", 1.0))
+        else:
+            anchors.append(_reanchor_one(old_text, index, shifts, target, threshold))
+    return anchors
 
 
 # --- Re-anchoring through the edits ------------------------------------------------------------

@@ -32,13 +32,14 @@ class BlockSerializer(serializers.Serializer[Any]):
 
 
 class PageSerializer(serializers.Serializer[Any]):
-    label = serializers.CharField()
-    start = serializers.IntegerField()
+    # `label` is also an attribute of every DRF field, so it is declared here.
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {"label": serializers.CharField(), "start": serializers.IntegerField()}
 
 
 class RefSerializer(serializers.Serializer[Any]):
-    label = serializers.CharField()
-    offset = serializers.IntegerField()
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {"label": serializers.CharField(), "offset": serializers.IntegerField()}
 
 
 class SuspectSerializer(serializers.Serializer[Any]):
@@ -129,7 +130,7 @@ class EditSerializer(serializers.Serializer[Any]):
 
 
 class CorrectionSerializer(serializers.Serializer[Any]):
-    edits = EditSerializer(many=True, allow_empty=False, max_length=500)
+    edits = EditSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
     reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=500)
     base = serializers.IntegerField(
         required=False, min_value=1, help_text="The revision the offsets refer to (409 if stale)."

@@ -78,19 +78,29 @@ class AnnotationForm(forms.Form):
     base = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     kind = forms.ChoiceField(
-        choices=[("highlight", "Highlight"), ("comment", "Comment"), ("question", "Question"),
-                 ("claim", "Claim")],
+        choices=[
+            ("highlight", "Highlight"),
+            ("comment", "Comment"),
+            ("question", "Question"),
+            ("claim", "Claim"),
+        ],
         initial="comment",
     )
     body = forms.CharField(
-        required=False, max_length=20000, strip=False, label="Text (Markdown)",
+        required=False,
+        max_length=20000,
+        strip=False,
+        label="Text (Markdown)",
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    tags = forms.CharField(required=False, max_length=1000,
-                           help_text="Comma-separated, e.g. dulles, non-intervention")
+    tags = forms.CharField(
+        required=False, max_length=1000, help_text="Comma-separated, e.g. dulles, non-intervention"
+    )
     visibility = forms.ChoiceField(
-        choices=[("seminar", "The seminar"), ("private", "Only me")], initial="seminar",
-        label="Visible to", required=False,
+        choices=[("seminar", "The seminar"), ("private", "Only me")],
+        initial="seminar",
+        label="Visible to",
+        required=False,
     )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
@@ -114,7 +124,11 @@ class AnnotationForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(max_length=20000, strip=False, label="Reply (Markdown)",
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        max_length=20000,
+        strip=False,
+        label="Reply (Markdown)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -233,8 +233,9 @@ class Notification(models.Model):
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="+")
-    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="+")
+    reply = models.ForeignKey(
+        Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

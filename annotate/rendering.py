@@ -106,6 +106,34 @@ def segment(
     return pieces
 
 
+def merge_alike(pieces: list[Piece]) -> list[Piece]:
+    """Join neighbouring text pieces that look the same.
+
+    Under dense overlap most neighbours differ only in *which* annotations cover them, not in
+    how they look; merged, the page stays small. What covers a point is asked of the server.
+    """
+    merged: list[Piece] = []
+    for piece in pieces:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and piece.kind == last.kind == "text"
+            and (piece.css, piece.interactive) == (last.css, last.interactive)
+            and last.end == piece.start
+        ):
+            merged[-1] = Piece(
+                "text",
+                last.start,
+                last.text + piece.text,
+                keys=last.keys,
+                css=last.css,
+                interactive=last.interactive,
+            )
+        else:
+            merged.append(piece)
+    return merged
+
+
 def revision_markers(revision: Any, *, joins: bool = False) -> list[Marker]:
     """Page starts and footnote references (and line joins, for the import preview)."""
     markers = [Marker(p["start"], "page", p["label"]) for p in revision.pages]
@@ -162,6 +190,7 @@ def block_views(
                 if piece.keys not in classes:
                     classes[piece.keys] = classify(piece.keys)
                 piece.css, piece.interactive = classes[piece.keys]
+        view.pieces = merge_alike(view.pieces)
         views.append(view)
         previous_end = block["end"]
     return views

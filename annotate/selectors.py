@@ -62,8 +62,9 @@ def visible(user: User, document: Document) -> QuerySet[Annotation]:
     )
 
 
-def on_revision(user: User, document: Document, revision: Revision,
-                filters: Filters = Filters()) -> QuerySet[Annotation]:
+def on_revision(
+    user: User, document: Document, revision: Revision, filters: Filters = Filters()
+) -> QuerySet[Annotation]:
     """The annotations shown as highlights: visible, alive, anchored on this revision."""
     found = visible(user, document).filter(
         revision=revision, deleted_at__isnull=True, start__isnull=False
@@ -71,19 +72,24 @@ def on_revision(user: User, document: Document, revision: Revision,
     return filters.apply(found, user)
 
 
-def highlight_rows(user: User, document: Document, revision: Revision,
-                   filters: Filters = Filters()) -> list[tuple[int, int, int, str, bool]]:
+def highlight_rows(
+    user: User, document: Document, revision: Revision, filters: Filters = Filters()
+) -> list[tuple[int, int, int, str, bool]]:
     """(id, start, end, kind, mine) for each highlight: only the columns rendering needs."""
     rows = on_revision(user, document, revision, filters).values_list(
         "pk", "start", "end", "kind", "author_id"
     )
-    return [(pk, start, end, kind, author == user.pk) for pk, start, end, kind, author in rows]
+    return [
+        (pk, start or 0, end or 0, kind, author == user.pk) for pk, start, end, kind, author in rows
+    ]
 
 
 def orphans(user: User, document: Document) -> QuerySet[Annotation]:
-    return visible(user, document).filter(
-        anchor_status=Annotation.AnchorStatus.ORPHANED, deleted_at__isnull=True
-    ).select_related("author")
+    return (
+        visible(user, document)
+        .filter(anchor_status=Annotation.AnchorStatus.ORPHANED, deleted_at__isnull=True)
+        .select_related("author")
+    )
 
 
 def with_threads(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
@@ -93,12 +99,11 @@ def with_threads(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
     )
 
 
-def covering(user: User, document: Document, revision: Revision, offset: int,
-             filters: Filters = Filters()) -> QuerySet[Annotation]:
+def covering(
+    user: User, document: Document, revision: Revision, offset: int, filters: Filters = Filters()
+) -> QuerySet[Annotation]:
     """Every annotation covering a point of the text, with its thread."""
-    found = on_revision(user, document, revision, filters).filter(
-        start__lte=offset, end__gt=offset
-    )
+    found = on_revision(user, document, revision, filters).filter(start__lte=offset, end__gt=offset)
     return with_threads(found).order_by("start", "created_at")
 
 

@@ -14,20 +14,32 @@ urlpatterns = [
     path("<int:pk>/changes/", annotations.changes, name="annotation-changes"),
     path("<int:pk>/annotations/", annotations.annotation_create, name="annotation-create"),
     path("<int:pk>/annotations/new/", annotations.composer, name="annotation-composer"),
-    path("<int:pk>/annotations/at/<int:offset>/", annotations.annotations_at,
-         name="annotations-at"),
-    path("<int:pk>/annotations/<int:aid>/", annotations.annotation_detail,
-         name="annotation-detail"),
-    path("<int:pk>/annotations/<int:aid>/edit/", annotations.annotation_edit,
-         name="annotation-edit"),
-    path("<int:pk>/annotations/<int:aid>/delete/", annotations.annotation_delete,
-         name="annotation-delete"),
-    path("<int:pk>/annotations/<int:aid>/reattach/", annotations.reattach,
-         name="annotation-reattach"),
-    path("<int:pk>/annotations/<int:aid>/replies/", annotations.reply_create,
-         name="reply-create"),
-    path("<int:pk>/annotations/<int:aid>/replies/<int:rid>/edit/", annotations.reply_edit,
-         name="reply-edit"),
-    path("<int:pk>/annotations/<int:aid>/replies/<int:rid>/delete/", annotations.reply_delete,
-         name="reply-delete"),
+    path(
+        "<int:pk>/annotations/at/<int:offset>/", annotations.annotations_at, name="annotations-at"
+    ),
+    path(
+        "<int:pk>/annotations/<int:aid>/", annotations.annotation_detail, name="annotation-detail"
+    ),
+    path(
+        "<int:pk>/annotations/<int:aid>/edit/", annotations.annotation_edit, name="annotation-edit"
+    ),
+    path(
+        "<int:pk>/annotations/<int:aid>/delete/",
+        annotations.annotation_delete,
+        name="annotation-delete",
+    ),
+    path(
+        "<int:pk>/annotations/<int:aid>/reattach/", annotations.reattach, name="annotation-reattach"
+    ),
+    path("<int:pk>/annotations/<int:aid>/replies/", annotations.reply_create, name="reply-create"),
+    path(
+        "<int:pk>/annotations/<int:aid>/replies/<int:rid>/edit/",
+        annotations.reply_edit,
+        name="reply-edit",
+    ),
+    path(
+        "<int:pk>/annotations/<int:aid>/replies/<int:rid>/delete/",
+        annotations.reply_delete,
+        name="reply-delete",
+    ),
 ]

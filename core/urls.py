@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotate.views import annotations as annotation_views
@@ -38,7 +38,7 @@ account_patterns = [
     ),
 ]
 
-seminar_patterns = [
+seminar_patterns: list[URLPattern | URLResolver] = [
     path("", seminars.seminar_detail, name="seminar"),
     path("leave/", seminars.seminar_leave, name="seminar-leave"),
     path("members/<int:pk>/role/", seminars.member_role, name="member-role"),

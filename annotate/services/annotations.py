@@ -122,9 +122,11 @@ def _own(annotation: Annotation, user: User) -> None:
 
 
 def _lock(annotation: Annotation) -> Annotation:
-    return Annotation.objects.select_for_update(of=("self",)).select_related(
-        "document", "seminar"
-    ).get(pk=annotation.pk)
+    return (
+        Annotation.objects.select_for_update(of=("self",))
+        .select_related("document", "seminar")
+        .get(pk=annotation.pk)
+    )
 
 
 @transaction.atomic
@@ -208,8 +210,13 @@ def reply_create(
     told = set()
     for recipient in (annotation.author, parent.author if parent else None):
         if recipient is not None and recipient.pk != user.pk and recipient.pk not in told:
-            Notification.objects.create(recipient=recipient, actor=user, annotation=annotation,
-                                        reply=reply, kind=Notification.Kind.REPLY)
+            Notification.objects.create(
+                recipient=recipient,
+                actor=user,
+                annotation=annotation,
+                reply=reply,
+                kind=Notification.Kind.REPLY,
+            )
             told.add(recipient.pk)
     _notify_mentions(annotation, reply, user, body, skip=told)
     return reply
@@ -256,8 +263,13 @@ def _notify_mentions(
     members = Membership.objects.filter(seminar_id=annotation.seminar_id).select_related("user")
     skipped = set(skip) | {actor.pk}
     Notification.objects.bulk_create(
-        Notification(recipient=m.user, actor=actor, annotation=annotation, reply=reply,
-                     kind=Notification.Kind.MENTION)
+        Notification(
+            recipient=m.user,
+            actor=actor,
+            annotation=annotation,
+            reply=reply,
+            kind=Notification.Kind.MENTION,
+        )
         for m in members
         if m.user.username.lower() in names and m.user_id not in skipped
     )
@@ -278,11 +290,15 @@ def annotations_reanchor(*, document: Document, old: Revision, new: Revision) ->
 
     Nothing is deleted: annotations whose words are gone become orphans, kept and listed.
     """
-    on_old = list(Annotation.objects.filter(document=document, revision=old)
-                  .exclude(anchor_status=Annotation.AnchorStatus.ORPHANED))
+    on_old = list(
+        Annotation.objects.filter(document=document, revision=old).exclude(
+            anchor_status=Annotation.AnchorStatus.ORPHANED
+        )
+    )
     targets = [
-        anchoring.Target(a.pk, a.start or 0, a.end or 0,
-                         anchoring.Quote(a.exact, a.prefix, a.suffix))
+        anchoring.Target(
+            a.pk, a.start or 0, a.end or 0, anchoring.Quote(a.exact, a.prefix, a.suffix)
+        )
         for a in on_old
     ]
     anchors = anchoring.reanchor(old.text, new.text, new.edits, targets)
@@ -311,9 +327,7 @@ def annotations_reanchor(*, document: Document, old: Revision, new: Revision) ->
 
 
 @transaction.atomic
-def annotation_reattach(
-    *, annotation: Annotation, user: User, start: int, end: int
-) -> Annotation:
+def annotation_reattach(*, annotation: Annotation, user: User, start: int, end: int) -> Annotation:
     """Attach an orphan (or any annotation) to a new selection on the current revision."""
     annotation = _lock(annotation)
     membership = policy.membership_of(user, annotation.seminar)

@@ -193,8 +193,10 @@ def revision_correct(
     revision meanwhile the offsets no longer mean the same thing, so that is a conflict.
     """
     policy.require(policy.membership_of(user, document.seminar), Action.EDIT_TEXTS)
-    document = Document.objects.select_for_update(of=("self",)).select_related("current").get(
-        pk=document.pk
+    document = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("current")
+        .get(pk=document.pk)
     )
     current = document.current
     assert current is not None

@@ -53,17 +53,22 @@ def highlight_classifier(
     return ranges, classify
 
 
-def reader_blocks(user: User, document: Document, revision: Revision,
-                  filters: selectors.Filters, suspects: list[dict[str, Any]]
-                  ) -> list[rendering.BlockView]:
+def reader_blocks(
+    user: User,
+    document: Document,
+    revision: Revision,
+    filters: selectors.Filters,
+    suspects: list[dict[str, Any]],
+) -> list[rendering.BlockView]:
     rows = selectors.highlight_rows(user, document, revision, filters)
     ranges, classify = highlight_classifier(rows)
     ranges += [rendering.Range(s["start"], s["end"], f"s{i}") for i, s in enumerate(suspects)]
     return rendering.block_views(revision, ranges, classify=classify)
 
 
-def _document(request: HttpRequest, slug: str, pk: int,
-              action: Action = Action.VIEW) -> tuple[Document, Membership, Revision]:
+def _document(
+    request: HttpRequest, slug: str, pk: int, action: Action = Action.VIEW
+) -> tuple[Document, Membership, Revision]:
     document, membership = policy.access_document(request.user, pk, action, seminar_slug=slug)
     revision = document.current
     if revision is None:
@@ -79,8 +84,9 @@ def _annotation(user: User, document: Document, aid: int) -> Annotation:
     return found
 
 
-def _card_context(annotation: Annotation, user: User, membership: Membership,
-                  **extra: Any) -> dict[str, Any]:
+def _card_context(
+    annotation: Annotation, user: User, membership: Membership, **extra: Any
+) -> dict[str, Any]:
     return {
         "a": annotation,
         "thread": selectors.thread_tree(annotation),
@@ -93,8 +99,9 @@ def _card_context(annotation: Annotation, user: User, membership: Membership,
     }
 
 
-def _oob_blocks(request: HttpRequest, document: Document, revision: Revision,
-                spans: list[tuple[int, int]]) -> str:
+def _oob_blocks(
+    request: HttpRequest, document: Document, revision: Revision, spans: list[tuple[int, int]]
+) -> str:
     """The blocks touching the given spans, re-rendered for an out-of-band swap."""
     user = signed_in_user(request)
     blocks = reader_blocks(user, document, revision, selectors.Filters(), [])
@@ -108,16 +115,23 @@ def _oob_blocks(request: HttpRequest, document: Document, revision: Revision,
 @login_required
 @require_GET
 def composer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    document, membership, revision = _document(request, slug, pk, Action.PARTICIPATE)
+    document, _, revision = _document(request, slug, pk, Action.PARTICIPATE)
     form = AnnotationForm(request.GET or None, initial={"base": revision.number})
     start, end = form.data.get("start"), form.data.get("end")
     quote = ""
     if start and end and start.isdigit() and end.isdigit():
         quote = revision.text[int(start) : int(end)][:600]
-    return render_page(request, "annotate/composer.html", {
-        "form": form, "document": document, "seminar": document.seminar, "quote": quote,
-        "kind": form.data.get("kind", "comment"),
-    })
+    return render_page(
+        request,
+        "annotate/composer.html",
+        {
+            "form": form,
+            "document": document,
+            "seminar": document.seminar,
+            "quote": quote,
+            "kind": form.data.get("kind", "comment"),
+        },
+    )
 
 
 @login_required
@@ -125,8 +139,13 @@ def composer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     document, membership, revision = _document(request, slug, pk, Action.PARTICIPATE)
     form = AnnotationForm(request.POST)
-    context = {"form": form, "document": document, "seminar": document.seminar,
-               "kind": request.POST.get("kind", "comment"), "quote": ""}
+    context = {
+        "form": form,
+        "document": document,
+        "seminar": document.seminar,
+        "kind": request.POST.get("kind", "comment"),
+        "quote": "",
+    }
     if not form.is_valid():
         return render_page(request, "annotate/composer.html", context, status=422)
     data = form.cleaned_data
@@ -134,11 +153,18 @@ def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if data["base"] != revision.number:
             raise service.Conflict(
                 f"The text was corrected (now revision {revision.number}) while you were "
-                "selecting; reload the page and select again.")
+                "selecting; reload the page and select again."
+            )
         annotation = service.annotation_create(
-            document=document, user=signed_in_user(request), start=data["start"],
-            end=data["end"], kind=data["kind"], body=data["body"], tags=data["tags"],
-            visibility=data["visibility"])
+            document=document,
+            user=signed_in_user(request),
+            start=data["start"],
+            end=data["end"],
+            kind=data["kind"],
+            body=data["body"],
+            tags=data["tags"],
+            visibility=data["visibility"],
+        )
     except ValidationError as error:
         apply_errors(form, error)
         return render_page(request, "annotate/composer.html", context, status=422)
@@ -146,10 +172,16 @@ def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         context["error"] = error.message
         return render_page(request, "annotate/composer.html", context, status=error.status)
     annotation = _annotation(signed_in_user(request), document, annotation.pk)
-    html = render_to_string(PANEL, {
-        "annotations": [_card_context(annotation, signed_in_user(request), membership)],
-        "title": "Saved", "document": document, "seminar": document.seminar,
-    }, request)
+    html: str = render_to_string(
+        PANEL,
+        {
+            "annotations": [_card_context(annotation, signed_in_user(request), membership)],
+            "title": "Saved",
+            "document": document,
+            "seminar": document.seminar,
+        },
+        request,
+    )
     html += _oob_blocks(request, document, revision, [(data["start"], data["end"])])
     return HttpResponse(html, status=201, headers={"HX-Trigger": "glossa:changed"})
 
@@ -161,11 +193,16 @@ def annotations_at(request: HttpRequest, slug: str, pk: int, offset: int) -> Htt
     user = signed_in_user(request)
     filters = selectors.Filters.from_query(request.GET)
     found = selectors.covering(user, document, revision, offset, filters)
-    return render_page(request, PANEL, {
-        "annotations": [_card_context(a, user, membership) for a in found],
-        "title": f"{len(found)} annotation{'s' if len(found) != 1 else ''} here",
-        "document": document, "seminar": document.seminar,
-    })
+    return render_page(
+        request,
+        PANEL,
+        {
+            "annotations": [_card_context(a, user, membership) for a in found],
+            "title": f"{len(found)} annotation{'s' if len(found) != 1 else ''} here",
+            "document": document,
+            "seminar": document.seminar,
+        },
+    )
 
 
 @login_required
@@ -174,19 +211,30 @@ def annotation_detail(request: HttpRequest, slug: str, pk: int, aid: int) -> Htt
     document, membership, _ = _document(request, slug, pk)
     user = signed_in_user(request)
     annotation = _annotation(user, document, aid)
-    context = {"annotations": [_card_context(annotation, user, membership)],
-               "title": "Annotation", "document": document, "seminar": document.seminar}
+    context = {
+        "annotations": [_card_context(annotation, user, membership)],
+        "title": "Annotation",
+        "document": document,
+        "seminar": document.seminar,
+    }
     if getattr(request, "htmx", False):
         return render_page(request, PANEL, context)
     return redirect(f"{document.get_absolute_url()}?a={annotation.pk}#a-{annotation.pk}")
 
 
-def _card(request: HttpRequest, annotation: Annotation, membership: Membership,
-          status: int = 200, extra_html: str = "", **extra: Any) -> HttpResponse:
+def _card(
+    request: HttpRequest,
+    annotation: Annotation,
+    membership: Membership,
+    status: int = 200,
+    extra_html: str = "",
+    **extra: Any,
+) -> HttpResponse:
     user = signed_in_user(request)
     fresh = _annotation(user, annotation.document, annotation.pk)
-    html = render_to_string("annotate/_card.html", _card_context(fresh, user, membership,
-                                                                 **extra), request)
+    html = render_to_string(
+        "annotate/_card.html", _card_context(fresh, user, membership, **extra), request
+    )
     return HttpResponse(html + extra_html, status=status)
 
 
@@ -197,9 +245,15 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
     user = signed_in_user(request)
     annotation = _annotation(user, document, aid)
     if request.method == "GET":
-        form = AnnotationForm(initial={
-            "kind": annotation.kind, "body": annotation.body, "tags": ", ".join(annotation.tags),
-            "visibility": annotation.visibility, "version": annotation.version})
+        form = AnnotationForm(
+            initial={
+                "kind": annotation.kind,
+                "body": annotation.body,
+                "tags": ", ".join(annotation.tags),
+                "visibility": annotation.visibility,
+                "version": annotation.version,
+            }
+        )
         return _card(request, annotation, membership, editing=form)
     form = AnnotationForm(request.POST, editing=True)
     if not form.is_valid():
@@ -207,11 +261,24 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
     data = form.cleaned_data
     try:
         service.annotation_update(
-            annotation=annotation, user=user, version=data["version"], body=data["body"],
-            tags=data["tags"], visibility=data["visibility"], kind=data["kind"])
+            annotation=annotation,
+            user=user,
+            version=data["version"],
+            body=data["body"],
+            tags=data["tags"],
+            visibility=data["visibility"],
+            kind=data["kind"],
+        )
     except service.StaleEdit as stale:
-        return _card(request, annotation, membership, status=409, editing=form,
-                     conflict=stale.message, theirs=stale.current)
+        return _card(
+            request,
+            annotation,
+            membership,
+            status=409,
+            editing=form,
+            conflict=stale.message,
+            theirs=stale.current,
+        )
     except ValidationError as error:
         apply_errors(form, error)
         return _card(request, annotation, membership, status=422, editing=form)
@@ -244,8 +311,9 @@ def reply_create(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResp
     if form.cleaned_data.get("parent"):
         parent = get_object_or_404(Reply, pk=form.cleaned_data["parent"], annotation=annotation)
     try:
-        service.reply_create(annotation=annotation, user=user, body=form.cleaned_data["body"],
-                             parent=parent)
+        service.reply_create(
+            annotation=annotation, user=user, body=form.cleaned_data["body"], parent=parent
+        )
     except ValidationError as error:
         apply_errors(form, error)
         return _card(request, annotation, membership, status=422, reply_form=form)
@@ -268,14 +336,27 @@ def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> 
     try:
         if not form.is_valid() or form.cleaned_data.get("version") is None:
             raise ValidationError("Write your reply.")
-        service.reply_update(reply=reply, user=user, body=form.cleaned_data["body"],
-                             version=form.cleaned_data["version"])
+        service.reply_update(
+            reply=reply,
+            user=user,
+            body=form.cleaned_data["body"],
+            version=form.cleaned_data["version"],
+        )
     except service.StaleEdit as stale:
-        return _card(request, annotation, membership, status=409, editing_reply=reply.pk,
-                     reply_edit=form, conflict=stale.message, theirs=stale.current)
+        return _card(
+            request,
+            annotation,
+            membership,
+            status=409,
+            editing_reply=reply.pk,
+            reply_edit=form,
+            conflict=stale.message,
+            theirs=stale.current,
+        )
     except ValidationError:
-        return _card(request, annotation, membership, status=422, editing_reply=reply.pk,
-                     reply_edit=form)
+        return _card(
+            request, annotation, membership, status=422, editing_reply=reply.pk, reply_edit=form
+        )
     except ServiceError as error:
         return _card(request, annotation, membership, status=error.status, error=error.message)
     return _card(request, annotation, membership)
@@ -298,15 +379,21 @@ def reattach(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse
     annotation = _annotation(signed_in_user(request), document, aid)
     try:
         start, end = int(request.POST["start"]), int(request.POST["end"])
-        service.annotation_reattach(annotation=annotation, user=signed_in_user(request),
-                                    start=start, end=end)
+        service.annotation_reattach(
+            annotation=annotation, user=signed_in_user(request), start=start, end=end
+        )
     except (KeyError, ValueError):
-        return _card(request, annotation, membership, status=422,
-                     error="Select the words to attach it to.")
+        return _card(
+            request, annotation, membership, status=422, error="Select the words to attach it to."
+        )
     except ServiceError as error:
         return _card(request, annotation, membership, status=error.status, error=error.message)
-    return _card(request, annotation, membership,
-                 extra_html=_oob_blocks(request, document, revision, [(start, end)]))
+    return _card(
+        request,
+        annotation,
+        membership,
+        extra_html=_oob_blocks(request, document, revision, [(start, end)]),
+    )
 
 
 @login_required
@@ -333,9 +420,7 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     document, membership, revision = _document(request, slug, pk)
     user = signed_in_user(request)
     since = _since(request.GET.get("since", ""))
-    newest = (
-        selectors.visible(user, document).aggregate(newest=Max("modified_at"))["newest"]
-    )
+    newest = selectors.visible(user, document).aggregate(newest=Max("modified_at"))["newest"]
     stamp = (newest or since or timezone.now()).isoformat()
     if since is None or newest is None or newest <= since:
         return HttpResponse(status=204, headers={"X-Glossa-Since": stamp})
@@ -352,8 +437,10 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         selectors.visible(user, document).filter(pk__in=[a.pk for a in changed])
     ):
         html += render_to_string(
-            "annotate/_card.html", {**_card_context(annotation, user, membership),
-                                    "replace": True}, request)
+            "annotate/_card.html",
+            {**_card_context(annotation, user, membership), "replace": True},
+            request,
+        )
     return HttpResponse(html, headers={"X-Glossa-Since": stamp})
 
 
@@ -365,8 +452,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         messages.success(request, "All notifications are marked as read.")
         return redirect("notifications")
     visible_seminars = Membership.objects.filter(user=user).values("seminar_id")
-    found = (
-        Notification.objects.filter(recipient=user, annotation__seminar_id__in=visible_seminars)
-        .select_related("actor", "annotation__document__seminar", "reply")[:100]
-    )
+    found = Notification.objects.filter(
+        recipient=user, annotation__seminar_id__in=visible_seminars
+    ).select_related("actor", "annotation__document__seminar", "reply")[:100]
     return render_page(request, "annotate/notifications.html", {"notifications": found})

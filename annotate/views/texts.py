@@ -7,20 +7,20 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Max
-from django.utils import timezone
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import rendering, selectors
-from annotate.views.annotations import reader_blocks
 from annotate.forms import CorrectionForm, ImportForm
 from annotate.ingest.types import Ingested
 from annotate.models import Annotation, Revision
 from annotate.services import documents
+from annotate.views.annotations import reader_blocks
 from core import policy
 from core.errors import ServiceError
 from core.forms import apply_errors
@@ -124,8 +124,11 @@ def _reader_context(
         "filters": filters,
         "counts": selectors.counts(user, document, revision),
         "orphans": selectors.orphans(user, document) if is_current else [],
-        "relocated": selectors.on_revision(user, document, revision).filter(
-            anchor_status=Annotation.AnchorStatus.RELOCATED).count() if is_current else 0,
+        "relocated": selectors.on_revision(user, document, revision)
+        .filter(anchor_status=Annotation.AnchorStatus.RELOCATED)
+        .count()
+        if is_current
+        else 0,
         "since": (newest or timezone.now()).isoformat(),
         "poll_ms": settings.READER_POLL_SECONDS * 1000,
         "suspects": list(enumerate(revision.suspects)) if show_suspects else [],

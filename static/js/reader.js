@@ -144,21 +144,54 @@
     }
   });
 
-  // A highlight: click or Enter opens every annotation covering that point.
-  function openAt(mark) {
-    var offset = parseInt(mark.getAttribute("data-o"), 10);
-    htmx.ajax("GET", article.dataset.at.replace("0/", offset + "/"), { target: "#panel", swap: "innerHTML" });
+  // A highlight: click or Enter opens every annotation covering that point. Marks carry no
+  // offsets (neighbours that look alike are merged): the point is found from the DOM.
+  function openAt(offset) {
+    if (offset === null) return;
+    htmx.ajax("GET", article.dataset.at.replace(/0\/$/, offset + "/"), { target: "#panel", swap: "innerHTML" });
+  }
+  function pointOffset(event, mark) {
+    var pos = document.caretPositionFromPoint ? document.caretPositionFromPoint(event.clientX, event.clientY) : null;
+    if (pos && mark.contains(pos.offsetNode)) return textOffset(pos.offsetNode, pos.offset);
+    var range = document.caretRangeFromPoint ? document.caretRangeFromPoint(event.clientX, event.clientY) : null;
+    if (range && mark.contains(range.startContainer)) return textOffset(range.startContainer, range.startOffset);
+    return markOffset(mark);
+  }
+  function markOffset(mark) {
+    var first = document.createTreeWalker(mark, NodeFilter.SHOW_TEXT).nextNode();
+    return first ? textOffset(first, 0) : null;
   }
   article.addEventListener("click", function (event) {
-    var mark = event.target.closest("mark[data-o]");
+    var mark = event.target.closest("mark.hl");
     var sel = window.getSelection();
-    if (mark && (!sel || sel.isCollapsed)) openAt(mark);
+    if (mark && (!sel || sel.isCollapsed)) openAt(pointOffset(event, mark));
   });
+
+  // Keyboard: one highlight at a time is in the tab order (roving tabindex); arrow keys move
+  // between highlights, Enter opens the focused one.
+  var marks = function () { return Array.prototype.slice.call(article.querySelectorAll("mark.hl")); };
+  function rove() {
+    var all = marks();
+    if (all.length && !all.some(function (m) { return m.tabIndex === 0; })) all[0].tabIndex = 0;
+  }
+  rove();
+  document.body.addEventListener("htmx:afterSettle", rove);
+  document.body.addEventListener("glossa:changed", rove);
   article.addEventListener("keydown", function (event) {
-    var mark = event.target.closest && event.target.closest("mark[data-o]");
-    if (mark && (event.key === "Enter" || event.key === " ")) {
+    var mark = event.target.closest && event.target.closest("mark.hl");
+    if (!mark) return;
+    if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
-      openAt(mark);
+      openAt(markOffset(mark));
+    } else if (event.key === "ArrowRight" || event.key === "ArrowDown" || event.key === "ArrowLeft" || event.key === "ArrowUp") {
+      var all = marks();
+      var next = all[all.indexOf(mark) + (event.key === "ArrowRight" || event.key === "ArrowDown" ? 1 : -1)];
+      if (next) {
+        event.preventDefault();
+        mark.tabIndex = -1;
+        next.tabIndex = 0;
+        next.focus();
+      }
     }
   });
 

@@ -37,7 +37,7 @@ def test_create_stores_both_selectors(document: Document, roles: dict[str, User]
     assert document.current is not None
     text = document.current.text
     assert note.prefix == text[max(0, note.start - 32) : note.start]  # type: ignore[operator]
-    assert note.suffix == text[note.end : note.end + 32]  # type: ignore[index,operator]
+    assert note.suffix == text[note.end : note.end + 32]  # type: ignore[operator]
     assert note.tags == ["status-quo"]
     assert note.made_on == note.revision == document.current
 
@@ -167,9 +167,9 @@ def test_correction_reanchors_moves_relocates_and_orphans(document: Document, ow
         note.refresh_from_db()
         assert note.revision == new
     assert after.anchor_status == "anchored"
-    assert new.text[after.start : after.end] == after.exact  # type: ignore[index]
+    assert new.text[after.start : after.end] == after.exact
     assert inside.anchor_status == "relocated"
-    assert new.text[inside.start : inside.end] == (  # type: ignore[index]
+    assert new.text[inside.start : inside.end] == (
         "contemporary public opinion in Hungary regarded it"
     )
     assert gone.anchor_status == "orphaned" and gone.start is None

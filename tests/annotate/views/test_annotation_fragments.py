@@ -33,7 +33,7 @@ def test_create_comment_swaps_panel_and_block(
     login(client, roles["member"])
     composer = client.get(
         url("annotation-composer", document),
-        {"start": start, "end": end, "kind": "claim", "base": 1},
+        {"start": str(start), "end": str(end), "kind": "claim", "base": "1"},
         headers=HTMX,
     )
     assert composer.status_code == 200 and "tacit agreement" in composer.text
