@@ -13,12 +13,13 @@ from playwright.sync_api import sync_playwright
 from tests.browser.conftest import CHROMIUM
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-# (file name, page, link to follow from it, viewport width)
+# (file name, page, link to follow from it, something to click there, viewport width)
 SHOTS = [
-    ("seminar", "/s/cold-war-crises/", None, 1280),
-    ("reader", "/s/cold-war-crises/", ".document-title", 1440),
-    ("seminars", "/", None, 1280),
-    ("seminar-phone", "/s/cold-war-crises/", None, 390),
+    ("seminar", "/s/cold-war-crises/", None, None, 1280),
+    ("reader", "/s/cold-war-crises/", ".document-title", None, 1440),
+    ("thread", "/s/cold-war-crises/", ".document-title", "mark.hl.k-claim", 1440),
+    ("seminars", "/", None, None, 1280),
+    ("seminar-phone", "/s/cold-war-crises/", None, None, 390),
 ]
 
 
@@ -28,7 +29,7 @@ def main(base: str) -> None:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
-        for name, path, follow, width in SHOTS:
+        for name, path, follow, click, width in SHOTS:
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(f"{base}/accounts/login/")
             page.get_by_label("Username").fill("ada")
@@ -38,6 +39,10 @@ def main(base: str) -> None:
             if follow:
                 page.locator(follow).first.click()
                 page.wait_for_load_state()
+            if click:
+                page.locator(click).nth(2).scroll_into_view_if_needed()
+                page.locator(click).nth(2).click()
+                page.locator("#panel .annotation").first.wait_for()
             page.screenshot(path=OUT / f"{name}.png", full_page=width < 600)
             page.close()
             print(f"wrote docs/screenshots/{name}.png")
