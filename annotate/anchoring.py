@@ -41,10 +41,14 @@ quote occurs nowhere is an approximate match sought. We chose filtering plus ver
   runs only if a match with more edits could still win. Matches are ranked as Hypothesis's
   client ranks them (quote 50, prefix 20, suffix 20), the distance from the hint breaking ties.
 
+A quote shorter than its context (32) is too little evidence on its own: a fuzzy match of
+it is believed only if the context around agrees too (on average at least `threshold`).
+
 Two limits bound the cost, and are where the search is a heuristic: a piece occurring more
 than MAX_PIECE_HITS times casts no vote, and at most MAX_REGIONS regions are verified per
-round. Neither can produce a wrong match, only miss a faint one made of common fragments,
-which is then reported orphaned.
+round (those with most votes; among equals, those whose context agrees best: a short quote
+of common letters has hundreds). Neither can produce a wrong match, only miss a faint one
+made of common fragments, which is then reported orphaned.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, Literal
 
 from rapidfuzz.distance import Levenshtein
@@ -63,6 +67,7 @@ CONTEXT = 32
 THRESHOLD = 0.75
 MAX_PIECE_HITS = 2000
 MAX_REGIONS = 16
+MAX_ESTIMATES = 2048  # regions whose context is compared, when there are too many
 REANCHOR_REGIONS = 4  # after a correction a copy elsewhere is a long shot: look briefly
 MAX_EDGE_PAIRS = 256
 MAX_INNER_EDITS = 8
@@ -310,7 +315,7 @@ def _reanchor_one(
         return Anchor(found.start, found.end, "moved", found.score)
     elsewhere = found.status == "relocated" and not lo <= found.start < found.end <= hi
     # Not these words but others like them: believe it only if their context agrees too.
-    if elsewhere and sum(_context(text, found.start, found.end, quote)) < 2 * threshold:
+    if elsewhere and _agrees(*_context(text, found.start, found.end, quote), quote) < threshold:
         return ORPHANED
     return found
 
@@ -388,6 +393,14 @@ def _context(text: str, start: int, end: int, quote: Quote) -> tuple[float, floa
     if quote.suffix:
         after = Levenshtein.normalized_similarity(text[end : end + len(quote.suffix)], quote.suffix)
     return before, after
+
+
+def _agrees(before: float, after: float, quote: Quote) -> float:
+    """The context's agreement as a whole, each side weighed by its length."""
+    sides = len(quote.prefix) + len(quote.suffix)
+    if not sides:
+        return 1.0
+    return (before * len(quote.prefix) + after * len(quote.suffix)) / sides
 
 
 def _best_exact(index: _Index, quote: Quote, hint: int | None) -> int | None:
@@ -481,7 +494,8 @@ def _myers(masks: dict[str, int], m: int, text: str, *, anchored: bool) -> list[
 def _window_matches(
     text: str, pattern: _Pattern, lo: int, hi: int, k: int
 ) -> list[tuple[int, int, int]]:
-    """The best alignments (start, end, edits <= k) of the pattern inside text[lo:hi]."""
+    """The best alignments (start, end, edits <= k) of the pattern inside text[lo:hi]: for
+    each run of good ends, the best end and every start that is as good."""
     m = len(pattern.exact)
     lo, hi = max(0, lo), min(len(text), hi)
     if hi - lo < m - k:
@@ -502,9 +516,9 @@ def _window_matches(
         # The start: align the reversed pattern backwards from the end, pinned to it.
         back = text[max(0, end - m - scores[best]) : end][::-1]
         costs = _myers(pattern.backward, m, back, anchored=True)
-        length = min(range(1, len(back) + 1), key=lambda n: (costs[n - 1], abs(n - m)))
-        if costs[length - 1] <= k:
-            found.append((end - length, end, costs[length - 1]))
+        least = min(costs)
+        if least <= k:  # every start as good as the best: the context may prefer any of them
+            found += [(end - n, end, least) for n, cost in enumerate(costs, 1) if cost == least]
     return found
 
 
@@ -530,7 +544,8 @@ def _approximate(
         return ORPHANED
     pattern = _Pattern(exact)
     near = hint if hint is not None else 0
-    best: tuple[float, int, int, int, int] | None = None  # (rank, -|start - hint|, -start, end, d)
+    # (rank, -|start - hint|, -start, end, edits, context agreement)
+    best: tuple[float, int, int, int, int, float] | None = None
     verified: list[tuple[int, int, int]] = []  # windows searched, with the edits allowed there
 
     def ceiling(edits: int) -> float:
@@ -556,7 +571,8 @@ def _approximate(
         for start, end, d in _window_matches(text, pattern, lo, hi, edits):
             before, after = _context(text, start, end, quote)
             rank = QUOTE_WEIGHT * (1 - d / m) + PREFIX_WEIGHT * before + SUFFIX_WEIGHT * after
-            candidate = (round(rank, 9), -abs(start - near), -start, end, d)
+            agrees = _agrees(before, after, quote)
+            candidate = (round(rank, 9), -abs(start - near), -start, end, d, agrees)
             if best is None or candidate > best:
                 best = candidate
 
@@ -568,27 +584,43 @@ def _approximate(
         if budget <= done:
             break
         votes = _Votes(index, exact, budget)
-        complete = True
-        # Best bound first; a region's votes count a piece once per bucket, so never too few.
-        top = heapq.nlargest(
-            max_regions + 1, votes.regions(), key=lambda r: (r[0], -abs(r[1] - near))
-        )
-        for count, (most, lo, hi) in enumerate(top):
-            if best is not None and ceiling(budget + 1 - votes.skipped - most) < best[0]:
-                break  # none of the rest can win
-            if count == max_regions:
-                complete = False
-                break
+        missing = budget + 1 - votes.skipped  # a region with h votes has >= missing - h edits
+        regions = [r for r in votes.regions() if best is None or ceiling(missing - r[0]) >= best[0]]
+        complete = len(regions) <= max_regions
+        regions.sort(key=lambda r: -r[0])  # most votes, so best bound, first
+        if not complete:
+            # More regions than are worth aligning. Those with as many votes as the last one
+            # taken are told apart by the context around them (short quotes: all of them).
+            last = regions[max_regions - 1][0]
+            sure = [r for r in regions if r[0] > last]
+            tied = [r for r in regions[len(sure) : len(sure) + MAX_ESTIMATES] if r[0] == last]
+            agreement = partial(_agreement, text, quote, near)
+            regions = sure + heapq.nlargest(max_regions - len(sure), tied, key=agreement)
+        for most, lo, hi in regions:
+            if best is not None and ceiling(missing - most) < best[0]:
+                continue  # cannot win any more
             kept, first, last = votes.in_place(lo, hi)
-            if best is None or ceiling(budget + 1 - votes.skipped - kept) >= best[0]:
+            if best is None or ceiling(missing - kept) >= best[0]:
                 verify(first, last)
         if complete:
             # A match with at most this many edits keeps a piece that was not skipped.
             done = max(done, budget - votes.skipped)
     if best is None:
         return ORPHANED
-    _, _, minus_start, end, d = best
+    _, _, minus_start, end, d, context = best
+    if m < CONTEXT and context < threshold:
+        # A few letters like the quote's, among other words: too little to go on.
+        return ORPHANED
     return Anchor(-minus_start, end, "relocated", 1.0 - d / m)
+
+
+def _agreement(
+    text: str, quote: Quote, near: int, region: tuple[int, int, int]
+) -> tuple[float, int]:
+    """How well the context agrees around a region's middle (then: how near the hint it is)."""
+    _, lo, hi = region
+    at = (lo + hi) // 2
+    return sum(_context(text, at, at + len(quote.exact), quote)), -abs(at - near)
 
 
 class _Votes:
@@ -611,18 +643,15 @@ class _Votes:
                 self.pieces.append((offset, hits))
 
     def regions(self) -> list[tuple[int, int, int]]:
-        """(pieces counted in three buckets, first and last diagonal of those buckets)."""
+        """(pieces in three buckets around one, first and last diagonal of those buckets)."""
         width = self.width
         counts: Counter[int] = Counter()
         for offset, hits in self.pieces:
-            counts.update({(at - offset) // width for at in hits})
-        get = counts.get
+            buckets = {(at - offset) // width for at in hits}
+            # Each piece votes once for every bucket it lies in or next to.
+            counts.update(buckets.union([b - 1 for b in buckets], [b + 1 for b in buckets]))
         return [
-            (
-                votes + get(bucket - 1, 0) + get(bucket + 1, 0),
-                (bucket - 1) * width,
-                (bucket + 2) * width - 1,
-            )
+            (votes, (bucket - 1) * width, (bucket + 2) * width - 1)
             for bucket, votes in counts.items()
         ]
 

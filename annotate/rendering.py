@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 
 @dataclass(frozen=True)
 class Marker:
@@ -35,6 +38,7 @@ class Piece:
     text: str = ""
     label: str = ""
     keys: frozenset[str] = frozenset()
+    depth: int = 0  # how many ranges cover the piece (ranges may share a key)
     css: str = ""  # classes for a covered piece (see block_views' classify)
     interactive: bool = False  # a highlight that opens its annotations
 
@@ -65,11 +69,19 @@ class BlockView:
 
 
 def segment(
-    text: str, start: int, end: int, markers: Sequence[Marker], ranges: Sequence[Range]
+    text: str,
+    start: int,
+    end: int,
+    markers: Sequence[Marker],
+    ranges: Sequence[Range],
+    *,
+    cap: int | None = None,
 ) -> list[Piece]:
     """Pieces of text[start:end], cut at every marker and range edge, markers in between.
 
-    `markers` must be sorted by offset; `ranges` may overlap and come in any order.
+    `markers` must be sorted by offset; `ranges` may overlap and come in any order. With
+    `cap`, depth is counted up to `cap` and neighbours with the same keys and capped depth
+    are one piece (they would look the same).
     """
     cuts = {start, end}
     for r in ranges:
@@ -88,21 +100,37 @@ def segment(
             closing.setdefault(min(r.end, end), []).append(r.key)
     pieces: list[Piece] = []
     active: dict[str, int] = {}
-    first = bisect_left([m.offset for m in markers], start)
-    m_index = first
+    keys: frozenset[str] = frozenset()
+    depth = 0
+    m_index = bisect_left([m.offset for m in markers], start)
+    last: Piece | None = None  # the text piece that may still grow
     for left, right in zip(edges, [*edges[1:], end], strict=True):
+        changed = False
         for key in closing.get(left, ()):
             active[key] -= 1
+            depth -= 1
             if not active[key]:
                 del active[key]
+                changed = True
         for key in opening.get(left, ()):
+            if key not in active:
+                changed = True
             active[key] = active.get(key, 0) + 1
+            depth += 1
+        if changed:
+            keys = frozenset(active)
         while m_index < len(markers) and markers[m_index].offset == left:
             marker = markers[m_index]
             pieces.append(Piece(kind=marker.kind, start=left, label=marker.label))
             m_index += 1
+            last = None
         if right > left:
-            pieces.append(Piece("text", left, text[left:right], keys=frozenset(active)))
+            shown = depth if cap is None else min(depth, cap)
+            if cap is not None and last is not None and last.keys is keys and last.depth == shown:
+                last.text = text[last.start : right]
+            else:
+                last = Piece("text", left, text[left:right], keys=keys, depth=shown)
+                pieces.append(last)
     return pieces
 
 
@@ -144,7 +172,7 @@ def revision_markers(revision: Any, *, joins: bool = False) -> list[Marker]:
     return sorted(markers, key=lambda m: (m.offset, order[m.kind]))
 
 
-def suspects_only(keys: frozenset[str]) -> tuple[str, bool]:
+def suspects_only(keys: frozenset[str], depth: int) -> tuple[str, bool]:
     return "suspect", False
 
 
@@ -153,19 +181,24 @@ def block_views(
     ranges: Iterable[Range] = (),
     *,
     joins: bool = False,
-    classify: Callable[[frozenset[str]], tuple[str, bool]] = suspects_only,
+    classify: Callable[[frozenset[str], int], tuple[str, bool]] = suspects_only,
+    within: tuple[int, int] | None = None,
 ) -> list[BlockView]:
     """Every block of the revision, segmented. A page that starts between blocks opens the next.
 
-    `classify` turns the set of range keys covering a piece into its CSS classes and
-    whether it opens annotations; it is called once per distinct set, not per piece.
+    `classify` turns the set of range keys covering a piece (and how many ranges) into its
+    CSS classes and whether it opens annotations; it is called once per distinct answer.
     """
-    ranges = list(ranges)
-    classes: dict[frozenset[str], tuple[str, bool]] = {}
+    ranges = sorted(ranges, key=lambda r: r.start)
+    starts = [r.start for r in ranges]
+    classes: dict[tuple[frozenset[str], int], tuple[str, bool]] = {}
     markers = revision_markers(revision, joins=joins)
     views = []
     previous_end = 0
     for block in revision.blocks:
+        if within is not None and not (block["start"] <= within[1] and within[0] <= block["end"]):
+            previous_end = block["end"]
+            continue
         # Markers in the gap before this block (the "\n\n") belong to its start.
         lead = [
             Marker(block["start"], m.kind, m.label)
@@ -181,15 +214,20 @@ def block_views(
             number=block.get("number"),
             level=block.get("level", 0),
         )
-        view.pieces = segment(revision.text, block["start"], block["end"], lead + inside, ranges)
+        # Only the ranges that can touch this block: those starting before its end.
+        nearby = [r for r in ranges[: bisect_left(starts, block["end"])] if r.end > block["start"]]
+        view.pieces = segment(
+            revision.text, block["start"], block["end"], lead + inside, nearby, cap=5
+        )
         if view.kind == "heading":
             while view.pieces and view.pieces[0].kind == "page":
                 view.before.append(view.pieces.pop(0))
         for piece in view.pieces:
             if piece.keys:
-                if piece.keys not in classes:
-                    classes[piece.keys] = classify(piece.keys)
-                piece.css, piece.interactive = classes[piece.keys]
+                shape = (piece.keys, piece.depth)
+                if shape not in classes:
+                    classes[shape] = classify(*shape)
+                piece.css, piece.interactive = classes[shape]
         view.pieces = merge_alike(view.pieces)
         views.append(view)
         previous_end = block["end"]
@@ -208,3 +246,42 @@ def headings(revision: Any) -> list[dict[str, Any]]:
         for b in revision.blocks
         if b["kind"] == "heading"
     ]
+
+
+def page_html(label: str) -> str:
+    label = escape(label)
+    return (
+        f'<span class="pb" id="page-{label}" data-nontext><span class="visually-hidden">'
+        f'page </span><span aria-hidden="true">p. </span>{label}</span>'
+    )
+
+
+def pieces_html(pieces: Iterable[Piece]) -> SafeString:
+    """A block's pieces as HTML. Written out in Python, not a template loop: a busy page has
+    thousands of pieces. Every bit of text is escaped; markers carry data-nontext so the
+    selection script leaves them out of the offsets."""
+    out = []
+    for piece in pieces:
+        if piece.kind == "text":
+            text = escape(piece.text)
+            if piece.interactive:
+                out.append(f'<mark class="{piece.css}">{text}</mark>')
+            elif piece.css:
+                out.append(f'<span class="{piece.css}">{text}</span>')
+            else:
+                out.append(text)
+        elif piece.kind == "page":
+            out.append(page_html(piece.label))
+        elif piece.kind == "ref":
+            label = escape(piece.label)
+            out.append(
+                f'<sup class="fn" data-nontext id="fnref-{label}-{piece.start}" '
+                f'title="Footnote {label}">{label}</sup>'
+            )
+        elif piece.kind == "join":
+            kind = escape(piece.label)
+            out.append(
+                f'<span class="join join-{kind}" data-nontext title="line joined: {kind}"'
+                ' aria-hidden="true"></span>'
+            )
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped

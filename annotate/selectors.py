@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
 from django.http import QueryDict
 
 from annotate.models import Annotation, Document, Reply, Revision
@@ -73,12 +73,22 @@ def on_revision(
 
 
 def highlight_rows(
-    user: User, document: Document, revision: Revision, filters: Filters = Filters()
+    user: User,
+    document: Document,
+    revision: Revision,
+    filters: Filters = Filters(),
+    within: tuple[int, int] | None = None,
 ) -> list[tuple[int, int, int, str, bool]]:
-    """(id, start, end, kind, mine) for each highlight: only the columns rendering needs."""
-    rows = on_revision(user, document, revision, filters).values_list(
-        "pk", "start", "end", "kind", "author_id"
-    )
+    """(id, start, end, kind, mine) for each highlight (touching `within`, if given)."""
+    found = on_revision(user, document, revision, filters)
+    if within is not None:
+        found = found.filter(start__lte=within[1], end__gte=within[0])
+    query = found.values_list("pk", "start", "end", "kind", "author_id").order_by()
+    # Thousands of rows: read them straight from the cursor, skipping the ORM's per-row work.
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return [
         (pk, start or 0, end or 0, kind, author == user.pk) for pk, start, end, kind, author in rows
     ]
@@ -108,21 +118,31 @@ def covering(
 
 
 def counts(user: User, document: Document, revision: Revision) -> dict[str, Any]:
-    """How many annotations each filter would show (one query)."""
-    rows = list(
-        visible(user, document)
-        .filter(revision=revision, deleted_at__isnull=True)
-        .values_list("kind", "author__username", "tags", "author_id")
+    """How many annotations each filter would show, counted by PostgreSQL (four queries)."""
+    shown = visible(user, document).filter(revision=revision, deleted_at__isnull=True)
+    groups = list(
+        shown.order_by()
+        .values_list("kind", "author_id", "author__username")
+        .annotate(n=Count("pk"))
     )
-    kinds: Counter[str] = Counter(kind for kind, _, _, _ in rows)
-    members: Counter[str] = Counter(name for _, name, _, _ in rows)
-    tags: Counter[str] = Counter(tag for _, _, tag_list, _ in rows for tag in tag_list)
+    kinds: dict[str, int] = {}
+    members: dict[str, int] = {}
+    for kind, _, username, n in groups:
+        kinds[kind] = kinds.get(kind, 0) + n
+        members[username] = members.get(username, 0) + n
+    tags = (
+        shown.order_by()
+        .annotate(tag=Func(F("tags"), function="jsonb_array_elements_text"))
+        .values_list("tag")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "tag")[:30]
+    )
     return {
-        "total": len(rows),
-        "mine": sum(1 for *_, author in rows if author == user.pk),
-        "kinds": [(kind, label, kinds[kind]) for kind, label in Annotation.Kind.choices],
+        "total": sum(n for *_, n in groups),
+        "mine": sum(n for _, author, _, n in groups if author == user.pk),
+        "kinds": [(kind, label, kinds.get(kind, 0)) for kind, label in Annotation.Kind.choices],
         "members": sorted(members.items()),
-        "tags": tags.most_common(30),
+        "tags": list(tags),
     }
 
 

@@ -6,6 +6,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import markdown
+from annotate.rendering import BlockView, page_html, pieces_html
 
 register = template.Library()
 
@@ -14,3 +15,14 @@ register = template.Library()
 def md(source: str) -> SafeString:
     """A member's Markdown as sanitised HTML (safe: nh3 has cleaned it)."""
     return mark_safe(markdown.render(source or ""))  # noqa: S308 - sanitised by nh3
+
+
+@register.simple_tag
+def block_html(block: BlockView) -> SafeString:
+    """A block's text with its highlights and markers (see annotate.rendering.pieces_html)."""
+    return pieces_html(block.pieces)
+
+
+@register.simple_tag
+def page_marker(label: str) -> SafeString:
+    return mark_safe(page_html(label))  # noqa: S308 - page_html escapes the label

@@ -33,18 +33,25 @@ PANEL = "annotate/panel.html"
 def highlight_classifier(
     rows: list[tuple[int, int, int, str, bool]],
 ) -> tuple[list[rendering.Range], Any]:
-    """Ranges for the highlights, and how a set of covering ids becomes CSS classes."""
-    meta = {f"a{pk}": (kind, mine) for pk, _, _, kind, mine in rows}
-    ranges = [rendering.Range(start, end, f"a{pk}") for pk, start, end, _, _ in rows]
+    """Ranges for the highlights, and how what covers a piece becomes its CSS classes.
 
-    def classify(keys: frozenset[str]) -> tuple[str, bool]:
-        mine = [meta[k] for k in keys if k in meta]
-        suspect = any(k.startswith("s") for k in keys)
-        if not mine:
+    A range's key is its look (kind, and whether it is mine), not its id: the page only has to
+    show how many annotations of which kinds cover each piece; which ones, the panel asks.
+    """
+    ranges = [
+        rendering.Range(start, end, f"{kind}{'+mine' if mine else ''}")
+        for _, start, end, kind, mine in rows
+    ]
+
+    def classify(keys: frozenset[str], depth: int) -> tuple[str, bool]:
+        looks = [k for k in keys if k != "suspect"]
+        suspect = "suspect" in keys
+        if not looks:
             return ("suspect", False) if suspect else ("", False)
-        kinds = sorted({kind for kind, _ in mine})
-        classes = ["hl", f"d{min(len(mine), 5)}", *(f"k-{kind}" for kind in kinds)]
-        if any(own for _, own in mine):
+        shown = depth - (1 if suspect else 0)
+        kinds = sorted({k.split("+")[0] for k in looks})
+        classes = ["hl", f"d{max(1, min(shown, 5))}", *(f"k-{kind}" for kind in kinds)]
+        if any(k.endswith("+mine") for k in looks):
             classes.append("mine")
         if suspect:
             classes.append("suspect")
@@ -59,11 +66,13 @@ def reader_blocks(
     revision: Revision,
     filters: selectors.Filters,
     suspects: list[dict[str, Any]],
+    within: tuple[int, int] | None = None,
 ) -> list[rendering.BlockView]:
-    rows = selectors.highlight_rows(user, document, revision, filters)
+    """The text's blocks with this member's highlights (only the blocks touching `within`)."""
+    rows = selectors.highlight_rows(user, document, revision, filters, within)
     ranges, classify = highlight_classifier(rows)
-    ranges += [rendering.Range(s["start"], s["end"], f"s{i}") for i, s in enumerate(suspects)]
-    return rendering.block_views(revision, ranges, classify=classify)
+    ranges += [rendering.Range(s["start"], s["end"], "suspect") for s in suspects]
+    return rendering.block_views(revision, ranges, classify=classify, within=within)
 
 
 def _document(
@@ -104,8 +113,14 @@ def _oob_blocks(
 ) -> str:
     """The blocks touching the given spans, re-rendered for an out-of-band swap."""
     user = signed_in_user(request)
-    blocks = reader_blocks(user, document, revision, selectors.Filters(), [])
-    touched = [b for b in blocks if any(b.start <= e and s <= b.end for s, e in spans)]
+    touched: list[rendering.BlockView] = []
+    for s, e in spans:
+        bounds = [
+            (b["start"], b["end"]) for b in revision.blocks if b["start"] <= e and s <= b["end"]
+        ]
+        if bounds:
+            within = (bounds[0][0], bounds[-1][1])
+            touched += reader_blocks(user, document, revision, selectors.Filters(), [], within)
     return "".join(
         render_to_string("annotate/_block.html", {"block": b, "oob": True}, request)
         for b in touched

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -106,11 +108,29 @@ def _reader_context(
     show_suspects = editor and is_current
     filters = selectors.Filters.from_query(request.GET)
     suspects = revision.suspects if show_suspects else []
-    if request.GET.get("highlights") == "off":
-        blocks = rendering.block_views(revision)
-    else:
-        blocks = reader_blocks(user, document, revision, filters, suspects)
     newest = selectors.visible(user, document).aggregate(newest=Max("modified_at"))["newest"]
+    hide = request.GET.get("highlights") == "off"
+    # What this member sees of the text changes only when an annotation they can see does
+    # (every change moves `newest`), so the expensive part is cached under that stamp.
+    shape = (revision.pk, newest and newest.timestamp(), user.pk, filters, hide, show_suspects)
+    key = "reader:" + hashlib.sha256(repr(shape).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        blocks = (
+            rendering.block_views(revision)
+            if hide
+            else reader_blocks(user, document, revision, filters, suspects)
+        )
+        relocated = (
+            selectors.on_revision(user, document, revision)
+            .filter(anchor_status=Annotation.AnchorStatus.RELOCATED)
+            .count()
+            if is_current
+            else 0
+        )
+        cached = (blocks, selectors.counts(user, document, revision), relocated)
+        cache.set(key, cached, timeout=3600)
+    blocks, counts, relocated = cached
     return {
         "seminar": document.seminar,
         "membership": membership,
@@ -122,13 +142,9 @@ def _reader_context(
         "editor": editor,
         "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE),
         "filters": filters,
-        "counts": selectors.counts(user, document, revision),
+        "counts": counts,
         "orphans": selectors.orphans(user, document) if is_current else [],
-        "relocated": selectors.on_revision(user, document, revision)
-        .filter(anchor_status=Annotation.AnchorStatus.RELOCATED)
-        .count()
-        if is_current
-        else 0,
+        "relocated": relocated,
         "since": (newest or timezone.now()).isoformat(),
         "poll_ms": settings.READER_POLL_SECONDS * 1000,
         "suspects": list(enumerate(revision.suspects)) if show_suspects else [],
