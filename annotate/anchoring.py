@@ -67,7 +67,8 @@ CONTEXT = 32
 THRESHOLD = 0.75
 MAX_PIECE_HITS = 2000
 MAX_REGIONS = 16
-MAX_ESTIMATES = 2048  # regions whose context is compared, when there are too many
+NARROW = 4  # buckets this wide or less: the context read at a region's middle is close
+MAX_ESTIMATES = 16384  # regions whose context is compared, when there are too many
 REANCHOR_REGIONS = 4  # after a correction a copy elsewhere is a long shot: look briefly
 MAX_EDGE_PAIRS = 256
 MAX_INNER_EDITS = 8
@@ -588,9 +589,15 @@ def _approximate(
         regions = [r for r in votes.regions() if best is None or ceiling(missing - r[0]) >= best[0]]
         complete = len(regions) <= max_regions
         regions.sort(key=lambda r: -r[0])  # most votes, so best bound, first
-        if not complete:
-            # More regions than are worth aligning. Those with as many votes as the last one
-            # taken are told apart by the context around them (short quotes: all of them).
+        if not complete and votes.width <= NARROW:
+            # More regions than are worth aligning, and narrow ones (few edits allowed: a
+            # short quote, where the context is most of the evidence): take those that promise
+            # the best rank, reading the context at each one's middle.
+            promise = partial(_promise, text, quote, missing, near)
+            regions = heapq.nlargest(max_regions, regions[:MAX_ESTIMATES], key=promise)
+        elif not complete:
+            # Wide regions: the middle is too rough a place to read the context, so it only
+            # tells apart those with as many votes as the last one taken.
             last = regions[max_regions - 1][0]
             sure = [r for r in regions if r[0] > last]
             tied = [r for r in regions[len(sure) : len(sure) + MAX_ESTIMATES] if r[0] == last]
@@ -612,6 +619,17 @@ def _approximate(
         # A few letters like the quote's, among other words: too little to go on.
         return ORPHANED
     return Anchor(-minus_start, end, "relocated", 1.0 - d / m)
+
+
+def _promise(
+    text: str, quote: Quote, missing: int, near: int, region: tuple[int, int, int]
+) -> tuple[float, int]:
+    """The rank a match in the region could have, its context read at the region's middle."""
+    votes, lo, hi = region
+    at, m = (lo + hi) // 2, len(quote.exact)
+    before, after = _context(text, at, at + m, quote)
+    quality = QUOTE_WEIGHT * (1 - max(0, missing - votes) / m)
+    return quality + PREFIX_WEIGHT * before + SUFFIX_WEIGHT * after, -abs(at - near)
 
 
 def _agreement(

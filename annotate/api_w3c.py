@@ -286,6 +286,7 @@ class AnnotationContainer(W3CView):
         self.allow = f"POST, {READ_METHODS}" if can_post else READ_METHODS
 
     @extend_schema(
+        operation_id="v1_seminars_annotations_list",
         responses=OpenApiTypes.OBJECT,
         summary="The seminar's annotations (W3C AnnotationCollection; ?page=N for a page)",
     )

@@ -159,7 +159,8 @@ class Annotation(models.Model):
     modified_at = models.DateTimeField(default=timezone.now, db_index=True)
     version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    canonical = models.URLField(blank=True, max_length=2000)
+    # A posted W3C `canonical` IRI, kept as given (IRIs such as urn:uuid:… are not URLs).
+    canonical = models.CharField(blank=True, max_length=2000)
     # Where an imported annotation came from: original creator, dates, id.
     provenance = models.JSONField(default=dict, blank=True)
     search = models.GeneratedField(

@@ -205,6 +205,8 @@ def services_for_tests() -> Services:
     if not services.database_url:
         if answers("127.0.0.1", 5432):
             services.database_url = LOCAL_DATABASE_URL
+            # Tests make their own test_glossa, but `manage.py check` needs glossa itself.
+            create_database(with_database(LOCAL_DATABASE_URL, "postgres"), "glossa")
         else:
             log("no PostgreSQL on 127.0.0.1:5432: starting the embedded one")
             services.database_url, stop = start_embedded_postgres(stop_reused=False)

@@ -117,8 +117,10 @@ def annotation_create(
 
 
 def _own(annotation: Annotation, user: User) -> None:
+    """Only the author changes an annotation, and only while still taking part in the seminar."""
     if annotation.author_id != user.pk:
         raise PermissionDenied("You can change only your own annotations.")
+    policy.require(policy.membership_of(user, annotation.seminar), Action.PARTICIPATE)
 
 
 def _lock(annotation: Annotation) -> Annotation:
@@ -224,15 +226,18 @@ def reply_create(
 
 @transaction.atomic
 def reply_update(*, reply: Reply, user: User, body: str, version: int) -> Reply:
-    reply = Reply.objects.select_for_update().select_related("annotation").get(pk=reply.pk)
+    reply = Reply.objects.select_for_update().select_related("annotation__seminar").get(pk=reply.pk)
     if reply.author_id != user.pk:
         raise PermissionDenied("You can change only your own replies.")
+    policy.require(policy.membership_of(user, reply.annotation.seminar), Action.PARTICIPATE)
     if reply.deleted_at:
         raise Conflict("This reply has been deleted.")
     if version != reply.version:
         raise StaleEdit(reply)
     if not body.strip():
         raise ValidationError({"body": "Write your reply."})
+    if len(body) > 20000:
+        raise ValidationError({"body": "At most 20,000 characters."})
     reply.body, reply.version, reply.modified_at = body, reply.version + 1, timezone.now()
     reply.save()
     Annotation.objects.filter(pk=reply.annotation_id).update(modified_at=reply.modified_at)
@@ -241,9 +246,10 @@ def reply_update(*, reply: Reply, user: User, body: str, version: int) -> Reply:
 
 @transaction.atomic
 def reply_delete(*, reply: Reply, user: User) -> Reply:
-    reply = Reply.objects.select_for_update().get(pk=reply.pk)
+    reply = Reply.objects.select_for_update().select_related("annotation__seminar").get(pk=reply.pk)
     if reply.author_id != user.pk:
         raise PermissionDenied("You can delete only your own replies.")
+    policy.require(policy.membership_of(user, reply.annotation.seminar), Action.PARTICIPATE)
     if reply.deleted_at is None:
         reply.deleted_at = reply.modified_at = timezone.now()
         reply.body = ""

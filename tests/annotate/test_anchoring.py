@@ -203,11 +203,11 @@ def test_quote_at_the_edges_of_the_text_has_shorter_context() -> None:
 def test_quote_at_counts_code_points_outside_the_bmp_as_one() -> None:
     text = "𝔊𝔩𝔬𝔰𝔰𝔞 🙂 " * 10 + "target" + " 🙂𝔊" * 20
     start = text.index("target")
+    assert start == 90  # ten times nine code points
     quote = quote_at(text, start, start + 6)
-    assert len(quote.prefix) == len(quote.suffix) == CONTEXT
-    assert quote.prefix == text[start - 32 : start]
-    assert quote.suffix.startswith(" 🙂𝔊 🙂𝔊")
-    assert len(quote.suffix.encode("utf-16-le")) > 2 * CONTEXT  # more UTF-16 units than points
+    assert quote.prefix == "𝔰𝔞 🙂 " + "𝔊𝔩𝔬𝔰𝔰𝔞 🙂 " * 3  # 5 + 27 = 32 code points
+    assert quote.suffix == " 🙂𝔊" * 10 + " 🙂"  # 30 + 2
+    assert len(quote.suffix.encode("utf-16-le")) // 2 == 53  # what a browser counts: 11 + 2 * 21
 
 
 def test_quote_at_refuses_a_span_outside_the_text() -> None:
@@ -314,7 +314,9 @@ def test_a_typo_in_a_short_quote_is_not_guessed() -> None:
 
 
 @st.composite
-def texts_and_quotes(draw: st.DrawFn) -> tuple[str, Quote]:
+def texts_and_quotes(draw: st.DrawFn, context: bool = True) -> tuple[str, Quote, tuple[int, int]]:
+    """A text of a few words repeated, a quote from it (and where), mutated, with its context
+    too if asked."""
     vocabulary = draw(st.lists(st.sampled_from(WORDS), min_size=3, max_size=40, unique=True))
     text = " ".join(draw(st.lists(st.sampled_from(vocabulary), min_size=5, max_size=400)))
     start = draw(st.integers(0, len(text) - 1))
@@ -328,7 +330,7 @@ def texts_and_quotes(draw: st.DrawFn) -> tuple[str, Quote]:
     )
     parts = {"exact": quote.exact, "prefix": quote.prefix, "suffix": quote.suffix}
     for kind, at, char in mutate:
-        key = draw(st.sampled_from(sorted(parts)))
+        key = draw(st.sampled_from(sorted(parts))) if context else "exact"
         value = parts[key]
         at %= len(value) + 1
         if kind == "s" and at < len(value):
@@ -338,15 +340,15 @@ def texts_and_quotes(draw: st.DrawFn) -> tuple[str, Quote]:
         elif kind == "d":
             value = value[:at] + value[at + 1 :]
         parts[key] = value
-    return text, Quote(parts["exact"], parts["prefix"], parts["suffix"])
+    return text, Quote(parts["exact"], parts["prefix"], parts["suffix"]), (start, end)
 
 
 @settings(max_examples=300, deadline=None)
 @given(texts_and_quotes(), st.sampled_from([0.6, 0.75, 0.9]), st.none() | st.integers(0, 3000))
 def test_never_attached_to_text_that_does_not_match(
-    case: tuple[str, Quote], threshold: float, hint: int | None
+    case: tuple[str, Quote, tuple[int, int]], threshold: float, hint: int | None
 ) -> None:
-    text, quote = case
+    text, quote, _ = case
     anchor = anchor_quote(text, quote, hint, threshold=threshold)
     if anchor.status == "orphaned":
         assert (anchor.start, anchor.end, anchor.score) == (-1, -1, 0.0)
@@ -363,17 +365,31 @@ def test_never_attached_to_text_that_does_not_match(
 
 
 @settings(max_examples=200, deadline=None)
-@given(texts_and_quotes())
-def test_a_match_within_the_threshold_is_always_found(case: tuple[str, Quote]) -> None:
-    text, quote = case
+@given(texts_and_quotes(context=False))
+def test_a_match_where_the_quote_came_from_is_always_found(
+    case: tuple[str, Quote, tuple[int, int]],
+) -> None:
+    text, quote, (start, end) = case
+    k = max_errors(len(quote.exact))
+    # (a quote longer than the text is orphaned by definition)
+    if len(quote.exact) <= len(text) and Levenshtein.distance(quote.exact, text[start:end]) <= k:
+        assert anchor_quote(text, quote).status != "orphaned"
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts_and_quotes().filter(lambda case: len(case[1].exact) >= CONTEXT))
+def test_a_long_quote_within_the_threshold_anywhere_is_found(
+    case: tuple[str, Quote, tuple[int, int]],
+) -> None:
+    # A long quote is evidence enough on its own, whatever its context says.
+    text, quote, _ = case
     exact = quote.exact
     k = max_errors(len(exact))
-    # Is there any substring within k edits? (brute force over short texts; a quote longer
-    # than the text is orphaned by definition)
-    reachable = len(exact) <= len(text) <= 1500 and any(
+    # Is there any substring within k edits? (a quote longer than the text is orphaned)
+    reachable = len(exact) <= len(text) and any(
         Levenshtein.distance(exact, text[i:j], score_cutoff=k) <= k
         for i in range(len(text))
-        for j in range(i + max(1, len(exact) - k), min(len(text), i + len(exact) + k) + 1)
+        for j in range(i + len(exact) - k, min(len(text), i + len(exact) + k) + 1)
     )
     if reachable:
         assert anchor_quote(text, quote).status != "orphaned"
@@ -478,6 +494,17 @@ def test_a_replacement_of_the_annotations_first_word_is_part_of_it() -> None:
     assert anchor.status == "relocated"
     new, [anchor] = run(OLD, [edit(OLD, t.end - 3, t.end, "ante")], [t])
     assert new[anchor.start : anchor.end] == "determined by the status ante"
+
+
+def test_a_long_insertion_inside_an_annotation_keeps_the_larger_part_or_orphans_it() -> None:
+    t = target(OLD, "determined by the status quo that the allies set up")
+    at = t.start + 44  # before "set up"
+    new, [anchor] = run(OLD, [edit(OLD, at, at, " " + "inserted words " * 130)], [t])
+    assert (anchor.start, anchor.end, anchor.status) == (t.start, at, "relocated")
+    assert new[anchor.start : anchor.end] == "determined by the status quo that the allies"
+    middle = t.start + 24
+    _, [anchor] = run(OLD, [edit(OLD, middle, middle, " " + "inserted words " * 130)], [t])
+    assert anchor.status == "orphaned"
 
 
 def test_overlapping_annotations_are_each_reanchored() -> None:

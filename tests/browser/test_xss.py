@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from annotate.models import Annotation
 from annotate.services.annotations import annotation_create, reply_create
@@ -32,17 +32,30 @@ def test_payloads_render_inert(live_server: Any, new_page: Callable[[], Page]) -
     ada = make_user(username="ada")
     seminar = make_seminar(ada, name="Hostile")
     eve = member(seminar, Role.MEMBER, username="eve")
-    document = document_import(seminar=seminar, user=ada, title="Text",
-                               source_text=SAMPLE.read_text(), format="ocr")
+    document = document_import(
+        seminar=seminar, user=ada, title="Text", source_text=SAMPLE.read_text(), format="ocr"
+    )
     assert document.current is not None
-    note = annotation_create(document=document, user=eve, start=0, end=20, kind="comment",
-                             body="\n\n".join(PAYLOADS), tags=['"><img src=x onerror=alert(1)>'])
+    note = annotation_create(
+        document=document,
+        user=eve,
+        start=0,
+        end=20,
+        kind="comment",
+        body="\n\n".join(PAYLOADS),
+        tags=['"><img src=x onerror=alert(1)>'],
+    )
     for payload in PAYLOADS:
         reply_create(annotation=note, user=eve, body=payload)
 
     dialogs: list[str] = []
     page = new_page()
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     page.add_init_script(f"({HOOKS})()")
     log_in(page, live_server.url, "ada")
     page.goto(live_server.url + document.get_absolute_url())
