@@ -46,9 +46,10 @@ it is believed only if the context around agrees too (on average at least `thres
 
 Two limits bound the cost, and are where the search is a heuristic: a piece occurring more
 than MAX_PIECE_HITS times casts no vote, and at most MAX_REGIONS regions are verified per
-round (those with most votes; among equals, those whose context agrees best: a short quote
-of common letters has hundreds). Neither can produce a wrong match, only miss a faint one
-made of common fragments, which is then reported orphaned.
+round: those with most votes, the context read at their middle telling equals apart; for
+a short quote (narrow regions, hundreds of them), those whose votes and context together
+promise the best rank. Neither limit can produce a wrong match, only miss a faint one made
+of common fragments, which is then reported orphaned.
 """
 
 from __future__ import annotations

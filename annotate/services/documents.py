@@ -155,8 +155,9 @@ def _check_edits(revision: Revision, edits: Sequence[Edit]) -> list[Edit]:
 def map_offset(offset: int, edits: Sequence[Edit], *, before_insertions: bool) -> int:
     """Where `offset` of the old text lands in the new one.
 
-    An offset inside a replaced span lands at the end of its replacement. An insertion made
-    exactly at `offset` goes after it when before_insertions, else before it.
+    An offset where a replaced span starts stays at the start of its replacement; one inside a
+    replaced span lands at the end of its replacement. An insertion made exactly at `offset`
+    goes after it when before_insertions, else before it.
     """
     shift = 0
     for edit in edits:
@@ -164,6 +165,8 @@ def map_offset(offset: int, edits: Sequence[Edit], *, before_insertions: bool) -
             break
         if edit.end <= offset:
             shift += len(edit.replacement) - (edit.end - edit.start)
+        elif edit.start == offset:  # a replacement begins here
+            return offset + shift
         else:  # inside the replaced span
             return edit.start + shift + len(edit.replacement)
     return offset + shift

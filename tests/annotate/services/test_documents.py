@@ -203,6 +203,8 @@ def test_the_database_refuses_to_change_a_revision(document: Document) -> None:
     [(0, False, 0), (5, False, 9), (5, True, 5), (7, False, 10), (10, False, 12), (3, False, 3)],
 )
 def test_map_offset(offset: int, before: bool, expected: int) -> None:
+    assert map_offset(10, [Edit(10, 15, "HELLO!")], before_insertions=True) == 10
+    assert map_offset(15, [Edit(10, 15, "HELLO!")], before_insertions=False) == 16
     # "0123456789": insert "abcd" at 5, replace 6..8 ("67") with "" → "01234abcd589"
     edits = [Edit(5, 5, "abcd"), Edit(6, 8, "")]
     assert map_offset(offset, edits, before_insertions=before) == expected
