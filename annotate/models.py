@@ -163,6 +163,10 @@ class Annotation(models.Model):
     canonical = models.CharField(blank=True, max_length=2000)
     # Where an imported annotation came from: original creator, dates, id.
     provenance = models.JSONField(default=dict, blank=True)
+    # Claims only: where the argument about it stands (see ClaimStatus).
+    claim_status = models.CharField(max_length=16, blank=True, default="")
+    hidden = models.BooleanField(default=False)  # hidden by a moderator
+    locked = models.BooleanField(default=False)  # thread locked by a moderator
     search = models.GeneratedField(
         expression=SearchVector("body", "exact", config="english"),
         output_field=SearchVectorField(),
@@ -211,6 +215,17 @@ class Reply(models.Model):
     modified_at = models.DateTimeField(default=timezone.now, db_index=True)
     version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    stance = models.CharField(
+        max_length=16,
+        choices=[
+            ("comment", "Comment"),
+            ("supports", "Supports"),
+            ("disputes", "Disputes"),
+            ("asks", "Asks for clarification"),
+        ],
+        default="comment",
+    )
+    hidden = models.BooleanField(default=False)
     search = models.GeneratedField(
         expression=SearchVector("body", config="english"),
         output_field=SearchVectorField(),
@@ -229,6 +244,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         REPLY = "reply", "Reply"
         MENTION = "mention", "Mention"
+        MODERATION = "moderation", "Moderation"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -246,3 +262,156 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient}"
+
+
+# --- Claims, disputes and moderation ---------------------------------------------------------
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DISPUTED = "disputed", "Disputed"
+    UNDER_REVIEW = "under_review", "Under review"
+    UPHELD = "upheld", "Upheld"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ClaimStatusChange(models.Model):
+    """Every change of a claim's status: who, when, why (its history)."""
+
+    claim = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="status_changes")
+    old = models.CharField(max_length=16, choices=ClaimStatus.choices, blank=True)
+    new = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True, max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.old} → {self.new}"
+
+
+class Dispute(models.Model):
+    class Grounds(models.TextChoices):
+        MISQUOTATION = "misquotation", "Misquotation"
+        MISREADING = "misreading", "Misreading in context"
+        FACTUAL_ERROR = "factual_error", "Factual error"
+        MISSING_CONTEXT = "missing_context", "Missing context"
+        UNSUPPORTED = "unsupported", "Unsupported by the source"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        DISMISSED = "dismissed", "Dismissed"
+
+    claim = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="disputes")
+    opened_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="disputes")
+    grounds = models.CharField(max_length=24, choices=Grounds.choices)
+    statement = models.TextField(max_length=20000)
+    # Citations: {"kind": "passage", "start", "end", "exact"} (this text), {"kind": "source",
+    # "citation", "page"} or {"kind": "url", "url", "title"}.
+    evidence = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"dispute of {self.claim_id} ({self.status})"
+
+
+class Ruling(models.Model):
+    """A moderator's reasoned decision on a dispute; one per dispute, enforced by PostgreSQL."""
+
+    class Decision(models.TextChoices):
+        ACCEPT = "accept", "Accept the dispute"
+        DISMISS = "dismiss", "Dismiss the dispute"
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="ruling")
+    moderator = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    text = models.TextField(max_length=20000)
+    claim_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"ruling on {self.dispute_id}: {self.decision}"
+
+
+class Flag(models.Model):
+    class Reason(models.TextChoices):
+        OFF_TOPIC = "off_topic", "Off-topic"
+        ABUSIVE = "abusive", "Abusive"
+        SPAM = "spam", "Spam"
+        MISQUOTES = "misquotes", "Misquotes the text"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISMISSED = "dismissed", "Dismissed"
+        ACTIONED = "actioned", "Actioned"
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="flags")
+    reporter = models.ForeignKey(User, on_delete=models.CASCADE, related_name="flags")
+    annotation = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    reply = models.ForeignKey(
+        Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    note = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(annotation__isnull=False, reply__isnull=True)
+                | models.Q(annotation__isnull=True, reply__isnull=False),
+                name="flag_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "annotation"],
+                condition=models.Q(annotation__isnull=False),
+                name="flag_once_per_annotation",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "reply"],
+                condition=models.Q(reply__isnull=False),
+                name="flag_once_per_reply",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"flag by {self.reporter_id} ({self.reason})"
+
+
+class ModerationEvent(models.Model):
+    """The audit log: every moderation action, append-only (PostgreSQL refuses UPDATE/DELETE)."""
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.PROTECT, related_name="+")
+    # No database constraint and no SET NULL: rows here are never updated, so a deleted
+    # account leaves its id and name behind.
+    actor = models.ForeignKey(
+        User, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32)
+    target_type = models.CharField(max_length=16)
+    target_id = models.BigIntegerField()
+    old_state = models.CharField(max_length=32, blank=True)
+    new_state = models.CharField(max_length=32, blank=True)
+    reason = models.TextField(blank=True, max_length=20000)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"

@@ -192,11 +192,26 @@ def annotation_delete(*, annotation: Annotation, user: User) -> Annotation:
 # --- Threads -------------------------------------------------------------------------------
 
 
+STANCES = ("comment", "supports", "disputes", "asks")
+
+
 @transaction.atomic
 def reply_create(
-    *, annotation: Annotation, user: User, body: str, parent: Reply | None = None
+    *,
+    annotation: Annotation,
+    user: User,
+    body: str,
+    parent: Reply | None = None,
+    stance: str = "comment",
 ) -> Reply:
     policy.require(policy.membership_of(user, annotation.seminar), Action.PARTICIPATE)
+    annotation = _lock(annotation)  # a moderator may be locking the thread right now
+    if annotation.locked:
+        raise Conflict("A moderator has locked this thread.")
+    if stance not in STANCES:
+        raise ValidationError({"stance": "Supports, disputes, asks for clarification or comment."})
+    if stance != "comment" and annotation.kind != Annotation.Kind.CLAIM:
+        raise ValidationError({"stance": "Only replies to a claim take a stance."})
     if annotation.visibility == Annotation.Visibility.PRIVATE and annotation.author_id != user.pk:
         raise PermissionDenied("This annotation is private.")
     if annotation.is_deleted and not annotation.replies.exists():
@@ -207,7 +222,9 @@ def reply_create(
         raise ValidationError({"body": "At most 20,000 characters."})
     if parent is not None and parent.annotation_id != annotation.pk:
         raise Unprocessable("That reply belongs to another thread.")
-    reply = Reply.objects.create(annotation=annotation, parent=parent, author=user, body=body)
+    reply = Reply.objects.create(
+        annotation=annotation, parent=parent, author=user, body=body, stance=stance
+    )
     Annotation.objects.filter(pk=annotation.pk).update(modified_at=timezone.now())
     told = set()
     for recipient in (annotation.author, parent.author if parent else None):
