@@ -47,3 +47,12 @@ class Unprocessable(ServiceError):
 
     status = 422
     code = "unprocessable"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -173,6 +173,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+# Writes per member: (how many, in how many seconds). Past that: 429.
+RATE_LIMITS = {
+    "annotate": (env_int("RATE_LIMIT_ANNOTATIONS", 60), 60),
+    "reply": (env_int("RATE_LIMIT_REPLIES", 30), 60),
+    "flag": (env_int("RATE_LIMIT_FLAGS", 20), 3600),
+    "dispute": (env_int("RATE_LIMIT_DISPUTES", 10), 3600),
+}
 # How often an open reader asks for other members' new annotations and replies.
 READER_POLL_SECONDS = env_int("READER_POLL_SECONDS", 4)
 

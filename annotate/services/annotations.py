@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from annotate import anchoring, markdown
 from annotate.models import Annotation, Document, Notification, Reply, Revision
-from core import policy
+from core import policy, ratelimit
 from core.errors import Conflict, Unprocessable
 from core.models import Membership, User
 from core.policy import Action
@@ -90,6 +90,7 @@ def annotation_create(
         )
     _span(revision, start, end)
     _check_body(kind, body)
+    ratelimit.check(user.pk, "annotate")
     if visibility not in Annotation.Visibility.values:
         raise ValidationError({"visibility": "Choose private or seminar."})
     quote = anchoring.quote_at(revision.text, start, end)
@@ -220,6 +221,7 @@ def reply_create(
         raise ValidationError({"body": "Write your reply."})
     if len(body) > 20000:
         raise ValidationError({"body": "At most 20,000 characters."})
+    ratelimit.check(user.pk, "reply")
     if parent is not None and parent.annotation_id != annotation.pk:
         raise Unprocessable("That reply belongs to another thread.")
     reply = Reply.objects.create(

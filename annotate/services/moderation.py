@@ -24,7 +24,7 @@ from annotate.models import (
     Reply,
     Ruling,
 )
-from core import policy
+from core import policy, ratelimit
 from core.errors import Conflict, Unprocessable
 from core.models import Membership, Role, User
 from core.policy import Action
@@ -164,6 +164,7 @@ def claim_dispute(
         raise ValidationError({"grounds": "Choose the grounds of the dispute."})
     if not statement.strip():
         raise ValidationError({"statement": "State why you dispute the claim."})
+    ratelimit.check(user.pk, "dispute")
     dispute = Dispute(
         claim=claim,
         opened_by=user,
@@ -308,6 +309,7 @@ def flag_create(
         raise PermissionDenied("You cannot see that.")
     if reason not in Flag.Reason.values:
         raise ValidationError({"reason": "Choose why you flag it."})
+    ratelimit.check(user.pk, "flag")
     try:
         with transaction.atomic():
             return Flag.objects.create(

@@ -13,7 +13,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ServiceError
+from core.errors import ServiceError, TooManyRequests
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -23,7 +23,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, ServiceError):
-        return Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+        response = Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+        if isinstance(exc, TooManyRequests):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body: dict[str, Any] = dict(exc.message_dict)
