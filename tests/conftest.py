@@ -24,6 +24,10 @@ from tests.factories import PASSWORD, make_seminar, make_user, member
 def _fast_tests(settings: Any) -> Iterator[None]:
     # The real hasher costs ~0.3 s a user; tests make hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests write fast; the rate limits have tests of their own (tests/annotate/test_ratelimit.py).
+    settings.RATE_LIMITS = {
+        action: (100_000, seconds) for action, (_, seconds) in settings.RATE_LIMITS.items()
+    }
     yield
     cache.clear()
 

@@ -23,10 +23,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, ServiceError):
-        response = Response({"detail": exc.message, "code": exc.code}, status=exc.status)
+        answer = Response({"detail": exc.message, "code": exc.code}, status=exc.status)
         if isinstance(exc, TooManyRequests):
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+            answer["Retry-After"] = str(exc.retry_after)
+        return answer
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             body: dict[str, Any] = dict(exc.message_dict)
