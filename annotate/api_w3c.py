@@ -174,7 +174,7 @@ class Listing:
             raw = query.get(name)
             if raw is None:
                 return None
-            if not raw.isdigit() or int(raw) < least or len(raw) > 9:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < least:
                 problems[name] = f"`{name}` is a whole number, at least {least}."
                 return None
             return int(raw)

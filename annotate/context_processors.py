@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from annotate.models import Notification
+from annotate.selectors import notifications_for
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
@@ -15,7 +15,5 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
         return {}
     # Lazy: templates that never show the count cost no query.
     return {
-        "unread_notifications": lambda: Notification.objects.filter(
-            recipient=user, read_at__isnull=True, annotation__seminar__memberships__user=user
-        ).count()
+        "unread_notifications": lambda: notifications_for(user).filter(read_at__isnull=True).count()
     }

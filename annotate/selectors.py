@@ -161,3 +161,111 @@ def thread_tree(annotation: Annotation) -> list[tuple[Reply, int]]:
 
     walk(None, 0)
     return ordered
+
+
+# --- Claims and moderation -----------------------------------------------------------------
+
+
+def claims(
+    user: User,
+    seminar: Any,
+    *,
+    status: str = "",
+    document: int | None = None,
+    member: str = "",
+    sort: str = "activity",
+) -> QuerySet[Annotation]:
+    """The seminar's claims this member may see, with their stance and dispute counts."""
+    from annotate.models import Dispute
+
+    found = (
+        Annotation.objects.filter(
+            seminar=seminar, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True
+        )
+        .filter(Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user))
+        .select_related("author", "document")
+        .annotate(
+            supports=Count(
+                "replies__author",
+                distinct=True,
+                filter=Q(replies__stance="supports", replies__deleted_at=None),
+            ),
+            disputes_n=Count(
+                "replies__author",
+                distinct=True,
+                filter=Q(replies__stance="disputes", replies__deleted_at=None),
+            ),
+            asks=Count(
+                "replies__author",
+                distinct=True,
+                filter=Q(replies__stance="asks", replies__deleted_at=None),
+            ),
+            open_disputes=Count(
+                "disputes", distinct=True, filter=Q(disputes__status=Dispute.Status.OPEN)
+            ),
+        )
+    )
+    if status:
+        found = found.filter(claim_status=status)
+    if document:
+        found = found.filter(document_id=document)
+    if member:
+        found = found.filter(author__username=member)
+    if sort == "contested":
+        return found.order_by(F("disputes_n") + F("open_disputes") * 2, "-modified_at").reverse()
+    return found.order_by("-modified_at", "-pk")
+
+
+def moderation_queue(seminar: Any) -> dict[str, Any]:
+    from annotate.models import ClaimStatus, Dispute, Flag
+
+    flags = Flag.objects.filter(seminar=seminar, status=Flag.Status.OPEN).select_related(
+        "reporter",
+        "annotation__author",
+        "reply__author",
+        "reply__annotation",
+        "annotation__document",
+        "reply__annotation__document",
+    )
+    disputes = Dispute.objects.filter(
+        claim__seminar=seminar, status=Dispute.Status.OPEN
+    ).select_related("claim__author", "claim__document", "opened_by")
+    review = Annotation.objects.filter(
+        seminar=seminar,
+        kind=Annotation.Kind.CLAIM,
+        claim_status=ClaimStatus.UNDER_REVIEW,
+        deleted_at__isnull=True,
+    ).select_related("author", "document")
+    return {"flags": list(flags), "disputes": list(disputes), "review": list(review)}
+
+
+def queue_count(seminar: Any) -> int:
+    from annotate.models import ClaimStatus, Dispute, Flag
+
+    return (
+        Flag.objects.filter(seminar=seminar, status=Flag.Status.OPEN).count()
+        + Dispute.objects.filter(claim__seminar=seminar, status=Dispute.Status.OPEN).count()
+        + Annotation.objects.filter(
+            seminar=seminar, claim_status=ClaimStatus.UNDER_REVIEW, deleted_at__isnull=True
+        ).count()
+    )
+
+
+def notifications_for(user: User) -> QuerySet[Any]:
+    """A member's notifications about annotations they can still see (in their seminars,
+    shared or their own)."""
+    from annotate.models import Notification
+
+    return Notification.objects.filter(
+        recipient=user, annotation__seminar__memberships__user=user
+    ).filter(Q(annotation__visibility=Annotation.Visibility.SEMINAR) | Q(annotation__author=user))
+
+
+def last_change(document: Document) -> Any:
+    """When any annotation of the document last changed (visible to anyone or not): the stamp
+    under which readers are cached and live updates are asked for."""
+    from django.db.models import Max
+
+    return Annotation.objects.filter(document=document).aggregate(newest=Max("modified_at"))[
+        "newest"
+    ]

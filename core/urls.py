@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotate.views import annotations as annotation_views
+from annotate.views import claims as claim_views
 from core.views import accounts, health, seminars
 
 account_patterns = [
@@ -47,6 +48,16 @@ seminar_patterns: list[URLPattern | URLResolver] = [
     path("invites/links/<int:pk>/revoke/", seminars.invite_link_revoke, name="invite-link-revoke"),
     path("invites/people/", seminars.invitation_create, name="invitation-create"),
     path("texts/", include("annotate.urls")),
+    path("claims/", claim_views.claims_list, name="claims"),
+    path("claims/<int:aid>/", claim_views.claim_detail, name="claim"),
+    path("claims/<int:aid>/dispute/", claim_views.claim_dispute, name="claim-dispute"),
+    path("claims/<int:aid>/withdraw/", claim_views.claim_withdraw, name="claim-withdraw"),
+    path("claims/<int:aid>/status/", claim_views.claim_status, name="claim-status"),
+    path("disputes/<int:did>/ruling/", claim_views.dispute_rule, name="dispute-rule"),
+    path("flag/", claim_views.flag, name="flag"),
+    path("moderation/", claim_views.moderation_queue, name="moderation"),
+    path("moderation/<slug:action>/", claim_views.moderate, name="moderate"),
+    path("log/", claim_views.moderation_log, name="moderation-log"),
     path("invites/people/<int:pk>/revoke/", seminars.invitation_revoke, name="invitation-revoke"),
 ]
 
@@ -58,6 +69,7 @@ urlpatterns = [
     path("s/<slug:slug>/", include(seminar_patterns)),
     path("join/<slug:token>/", seminars.join, name="join"),
     path("invitations/", seminars.my_invitations, name="invitations"),
+    path("invitations/claim/<str:token>/", seminars.invitation_claim, name="invitation-claim"),
     path("notifications/", annotation_views.notifications, name="notifications"),
     path("markdown/preview/", annotation_views.markdown_preview, name="markdown-preview"),
     path(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from annotate import markdown, rendering, selectors
 from annotate.forms import AnnotationForm, ReplyForm
-from annotate.models import Annotation, Document, Notification, Reply, Revision
+from annotate.models import Annotation, Document, Reply, Revision
 from annotate.services import annotations as service
 from core import policy
 from core.errors import ServiceError
@@ -28,6 +27,7 @@ from core.models import Membership, User
 from core.policy import Action
 
 PANEL = "annotate/panel.html"
+LIVE_OVERLAP = timedelta(seconds=5)
 
 
 def highlight_classifier(
@@ -134,7 +134,7 @@ def composer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = AnnotationForm(request.GET or None, initial={"base": revision.number})
     start, end = form.data.get("start"), form.data.get("end")
     quote = ""
-    if start and end and start.isdigit() and end.isdigit():
+    if start and end and start.isascii() and start.isdigit() and end.isascii() and end.isdigit():
         quote = revision.text[int(start) : int(end)][:600]
     return render_page(
         request,
@@ -421,7 +421,10 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 
 
 def _since(value: str) -> datetime | None:
-    parsed = parse_datetime(value) if value else None
+    try:
+        parsed = parse_datetime(value) if value else None
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
     return parsed if parsed and parsed.tzinfo else None
 
 
@@ -435,21 +438,31 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     document, membership, revision = _document(request, slug, pk)
     user = signed_in_user(request)
     since = _since(request.GET.get("since", ""))
-    newest = selectors.visible(user, document).aggregate(newest=Max("modified_at"))["newest"]
+    newest = selectors.last_change(document)
     stamp = (newest or since or timezone.now()).isoformat()
     if since is None or newest is None or newest <= since:
         return HttpResponse(status=204, headers={"X-Glossa-Since": stamp})
-    changed = list(selectors.visible(user, document).filter(modified_at__gt=since))
-    spans = [(a.start, a.end) for a in changed if a.start is not None and a.end is not None]
+    # Every annotation that changed, visible or not: one that just became private must vanish
+    # from this reader too. Only positions are used from the ones this member cannot see.
+    # A few seconds of overlap: a transaction may commit after a later one's stamp.
+    changed = list(
+        Annotation.objects.filter(
+            document=document, modified_at__gt=since - LIVE_OVERLAP
+        ).values_list("pk", "start", "end")
+    )
+    spans = [(s, e) for _, s, e in changed if s is not None and e is not None]
     filters = selectors.Filters.from_query(request.GET)
-    blocks = reader_blocks(user, document, revision, filters, [])
+    if request.GET.get("highlights") == "off":
+        blocks = rendering.block_views(revision)
+    else:
+        blocks = reader_blocks(user, document, revision, filters, [])
     touched = [b for b in blocks if any(b.start <= e and s <= b.end for s, e in spans)]
     html = "".join(
         render_to_string("annotate/_block.html", {"block": b, "replace": True}, request)
         for b in touched
     )
     for annotation in selectors.with_threads(
-        selectors.visible(user, document).filter(pk__in=[a.pk for a in changed])
+        selectors.visible(user, document).filter(pk__in=[pk for pk, _, _ in changed])
     ):
         html += render_to_string(
             "annotate/_card.html",
@@ -466,8 +479,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         service.notifications_mark_read(user=user)
         messages.success(request, "All notifications are marked as read.")
         return redirect("notifications")
-    visible_seminars = Membership.objects.filter(user=user).values("seminar_id")
-    found = Notification.objects.filter(
-        recipient=user, annotation__seminar_id__in=visible_seminars
-    ).select_related("actor", "annotation__document__seminar", "reply")[:100]
+    found = selectors.notifications_for(user).select_related(
+        "actor", "annotation__document__seminar", "reply"
+    )[:100]
     return render_page(request, "annotate/notifications.html", {"notifications": found})

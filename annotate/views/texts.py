@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -108,7 +107,7 @@ def _reader_context(
     show_suspects = editor and is_current
     filters = selectors.Filters.from_query(request.GET)
     suspects = revision.suspects if show_suspects else []
-    newest = selectors.visible(user, document).aggregate(newest=Max("modified_at"))["newest"]
+    newest = selectors.last_change(document)
     hide = request.GET.get("highlights") == "off"
     # What this member sees of the text changes only when an annotation they can see does
     # (every change moves `newest`), so the expensive part is cached under that stamp.

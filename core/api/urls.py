@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from annotate import api as texts
+from annotate import api_moderation as moderation
 from annotate import api_w3c as w3c
 from core.api import views
 
@@ -60,4 +61,61 @@ urlpatterns = [
         name="api-annotation-import",
     ),
     path("ns/glossa.jsonld", w3c.GlossaContext.as_view(), name="api-glossa-context"),
+    # Claims and moderation.
+    path("seminars/<slug:slug>/claims/", moderation.ClaimList.as_view(), name="api-claims"),
+    path("claims/<int:pk>/", moderation.ClaimDetail.as_view(), name="api-claim"),
+    path(
+        "claims/<int:pk>/disputes/",
+        moderation.ClaimDisputes.as_view(),
+        name="api-claim-disputes",
+    ),
+    path(
+        "claims/<int:pk>/withdraw/",
+        moderation.ClaimWithdraw.as_view(),
+        name="api-claim-withdraw",
+    ),
+    path("claims/<int:pk>/status/", moderation.ClaimStatusView.as_view(), name="api-claim-status"),
+    path(
+        "disputes/<int:pk>/ruling/",
+        moderation.DisputeRuling.as_view(),
+        name="api-dispute-ruling",
+    ),
+    path("flags/", moderation.FlagCreate.as_view(), name="api-flags"),
+    path("flags/<int:pk>/dismiss/", moderation.FlagDismiss.as_view(), name="api-flag-dismiss"),
+    path(
+        "annotations/<int:pk>/hide/",
+        moderation.AnnotationHide.as_view(),
+        name="api-annotation-hide",
+    ),
+    path(
+        "annotations/<int:pk>/restore/",
+        moderation.AnnotationRestore.as_view(),
+        name="api-annotation-restore",
+    ),
+    path(
+        "annotations/<int:pk>/lock/",
+        moderation.AnnotationLock.as_view(),
+        name="api-annotation-lock",
+    ),
+    path(
+        "annotations/<int:pk>/unlock/",
+        moderation.AnnotationUnlock.as_view(),
+        name="api-annotation-unlock",
+    ),
+    path("replies/<int:pk>/hide/", moderation.ReplyHide.as_view(), name="api-reply-hide"),
+    path(
+        "replies/<int:pk>/restore/",
+        moderation.ReplyRestore.as_view(),
+        name="api-reply-restore",
+    ),
+    path(
+        "seminars/<slug:slug>/moderation-log/",
+        moderation.ModerationLog.as_view(),
+        name="api-moderation-log",
+    ),
+    path(
+        "seminars/<slug:slug>/moderation-queue/",
+        moderation.ModerationQueue.as_view(),
+        name="api-moderation-queue",
+    ),
 ]

@@ -6,17 +6,15 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from core.models import User
-from core.services.invitations import claim_email_invitations
 
 
 @transaction.atomic
 def user_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
-    """Create an account; invitations already sent to its address become its own."""
+    """Create an account (emailed invitations are taken through their signed link)."""
     user = User(username=username, email=email, display_name=display_name.strip())
     user.set_password(password)
     user.full_clean()
     user.save()
-    claim_email_invitations(user)
     return user
 
 
@@ -25,7 +23,6 @@ def user_update_profile(*, user: User, display_name: str, email: str) -> User:
     user.display_name, user.email = display_name.strip(), email.strip()
     user.full_clean()
     user.save(update_fields=["display_name", "email"])
-    claim_email_invitations(user)
     return user
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -95,10 +96,12 @@ def invite_link_accept(*, token: str, user: User) -> Membership:
 
 
 def _find_user(username_or_email: str) -> User | None:
+    """A user by username. Addresses are not matched to accounts: nobody has proved they own
+    the address their account names, so an address is always invited through its mailbox."""
     value = username_or_email.strip()
-    return User.objects.filter(
-        Q(username__iexact=value) | Q(email__iexact=value), is_active=True
-    ).first()
+    if "@" in value:
+        return None
+    return User.objects.filter(Q(username__iexact=value), is_active=True).first()
 
 
 @transaction.atomic
@@ -148,14 +151,18 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     address = invitation and (invitation.invitee.email if invitation.invitee else invitation.email)
     if not invitation or not address:
         return False
-    path = reverse("invitations") if invitation.invitee else reverse("signup")
+    path = (
+        reverse("invitations")
+        if invitation.invitee
+        else reverse("invitation-claim", args=[claim_token(invitation)])
+    )
     inviter = invitation.invited_by.name if invitation.invited_by else "Someone"
     send_mail(
         subject=f"You are invited to the seminar {invitation.seminar.name} on Glossa",
         message=(
             f"{inviter} invited you to read with the seminar "
             f"{invitation.seminar.name} as a {invitation.role}.\n\n"
-            f"Sign in (or sign up with this address) to answer: {settings.SITE_URL}{path}\n"
+            f"Sign in (or sign up) and answer here: {settings.SITE_URL}{path}\n"
         ),
         from_email=None,
         recipient_list=[address],
@@ -163,13 +170,34 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     return True
 
 
-def claim_email_invitations(user: User) -> int:
-    """Attach invitations sent to the user's address before they had an account."""
-    if not user.email:
-        return 0
-    return Invitation.objects.filter(
-        invitee=None, email__iexact=user.email, status=Invitation.Status.PENDING
-    ).update(invitee=user)
+CLAIM_SALT = "glossa.invitation.claim"
+
+
+def claim_token(invitation: Invitation) -> str:
+    """The signed token in an emailed invitation's link: holding it proves the mailbox."""
+    return signing.dumps(invitation.pk, salt=CLAIM_SALT, compress=True)
+
+
+@transaction.atomic
+def invitation_claim(*, token: str, user: User) -> Invitation:
+    """Whoever follows the emailed link (signed in) takes the invitation as their own."""
+    try:
+        pk = signing.loads(token, salt=CLAIM_SALT, max_age=settings.INVITATION_DAYS * 86400)
+    except signing.SignatureExpired:
+        raise Gone(
+            "This invitation link has expired. Ask the seminar to invite you again."
+        ) from None
+    except signing.BadSignature:
+        raise Gone("This invitation link is not valid. Check that you copied all of it.") from None
+    invitation = Invitation.objects.select_for_update().filter(pk=pk).first()
+    if invitation is None or invitation.status != Invitation.Status.PENDING:
+        raise Gone("This invitation is no longer open.")
+    if invitation.invitee_id not in (None, user.pk):
+        raise Gone("This invitation has already been taken by someone else.")
+    if invitation.invitee_id is None:
+        invitation.invitee = user
+        invitation.save(update_fields=["invitee"])
+    return invitation
 
 
 def _respond(invitation: Invitation, user: User, status: Invitation.Status) -> Invitation:

@@ -345,3 +345,20 @@ def _message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_claim(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an emailed invitation: take it, then accept or decline it."""
+    try:
+        invitation = invitations.invitation_claim(token=token, user=signed_in_user(request))
+    except ServiceError as error:
+        return render_page(
+            request,
+            "core/invitations.html",
+            {"invitations": [], "error": error.message},
+            status=error.status,
+        )
+    messages.info(request, f"{invitation.seminar.name} invites you: accept or decline below.")
+    return redirect("invitations")

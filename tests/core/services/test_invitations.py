@@ -112,7 +112,7 @@ def test_invitation_email_is_enqueued_after_commit_and_names_the_seminar(
     assert invitations.invitation_email_send(invitation_id=invitation.pk) is False
 
 
-def test_invite_an_address_without_account_is_claimed_at_signup(
+def test_an_emailed_invitation_is_taken_through_its_signed_link(
     seminar: Seminar, owner: User
 ) -> None:
     invitation = invitations.invitation_create(
@@ -121,10 +121,28 @@ def test_invite_an_address_without_account_is_claimed_at_signup(
     assert invitation.invitee is None
     invitations.invitation_email_send(invitation_id=invitation.pk)
     assert mail.outbox[0].to == ["new@example.org"]
-    assert "/accounts/signup/" in mail.outbox[0].body
-    user = accounts.user_signup(username="newbie", email="NEW@example.org", password="x-Y-z-12345")
+    token = invitations.claim_token(invitation)
+    assert f"/invitations/claim/{token}/" in mail.outbox[0].body
+    user = accounts.user_signup(username="newbie", email="new@example.org", password="x-Y-z-12345")
     invitation.refresh_from_db()
-    assert invitation.invitee == user
+    assert invitation.invitee is None  # an address on an account proves nothing
+    taken = invitations.invitation_claim(token=token, user=user)
+    assert taken.invitee == user
+    with pytest.raises(Gone, match="someone else"):
+        invitations.invitation_claim(token=token, user=make_user())
+    with pytest.raises(Gone, match="not valid"):
+        invitations.invitation_claim(token=token + "x", user=user)
+
+
+def test_an_address_is_never_matched_to_an_account(seminar: Seminar, owner: User) -> None:
+    squatter = make_user(username="mallory", email="prof@uni.example")
+    invitation = invitations.invitation_create(
+        seminar=seminar, actor=owner, username_or_email="prof@uni.example"
+    )
+    assert invitation.invitee is None and invitation.email == "prof@uni.example"
+    accounts.user_update_profile(user=squatter, display_name="M", email="prof@uni.example")
+    invitation.refresh_from_db()
+    assert invitation.invitee is None
 
 
 def test_invite_someone_who_is_already_a_member(seminar: Seminar, roles: dict[str, User]) -> None:

@@ -1,0 +1,884 @@
+"""The claims and moderation API: claims, disputes, rulings, flags, hiding, locks and the log.
+
+Thin over annotate.services.moderation: each view finds what it acts on (404 for anyone who
+may not see it, 403 for a member without the role), parses its input, calls one service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotate import selectors, w3c
+from annotate.models import (
+    Annotation,
+    ClaimStatus,
+    ClaimStatusChange,
+    Dispute,
+    Flag,
+    ModerationEvent,
+    Reply,
+    Ruling,
+)
+from annotate.services import moderation
+from core import policy
+from core.http import signed_in_user
+from core.models import Membership, Seminar, User
+from core.policy import Action
+
+MAX_ID = 2**63 - 1
+QUEUE_LIMIT = 100  # items of each kind the queue lists; its counts are the totals
+# What moderators may set a claim to (only its author withdraws it).
+SETTABLE_STATUSES = [c for c in ClaimStatus.choices if c[0] != ClaimStatus.WITHDRAWN]
+# The actions annotate.services.moderation writes to the log.
+LOG_ACTIONS = (
+    "set_claim_status",
+    "rule_accept",
+    "rule_dismiss",
+    "dismiss_flag",
+    "hide",
+    "restore",
+    "lock",
+    "unlock",
+)
+LOG_TARGETS = ("annotation", "reply", "dispute", "flag")
+STANCE_NAMES = ("supports", "disputes", "asks")
+STATUS_HELP = f"A claim's status: {', '.join(ClaimStatus.values)}"
+
+
+def _choice(choices: list[tuple[str, str]], what: str, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice field whose error names the choices (DRF's only says "not a valid choice")."""
+    names = ", ".join(value for value, _ in choices)
+    message = f'"{{input}}" is not {what}: choose {names}.'
+    return serializers.ChoiceField(
+        choices=choices, error_messages={"invalid_choice": message}, **kwargs
+    )
+
+
+# --- Finding what a request acts on ----------------------------------------------------------
+
+
+def _can_see(user: User, annotation: Annotation) -> bool:
+    return annotation.visibility == Annotation.Visibility.SEMINAR or annotation.author_id == user.pk
+
+
+def _is_moderator(membership: Membership) -> bool:
+    return policy.role_allows(membership.role, Action.MODERATE)
+
+
+def _membership(user: User, seminar: Seminar, what: str) -> Membership:
+    """The user's membership of the seminar a thing belongs to; 404 if they have none."""
+    membership = policy.membership_of(user, seminar)
+    if membership is None:
+        raise Http404(f"No such {what}.")
+    return membership
+
+
+def _claim(
+    request: Request, pk: int, action: Action = Action.VIEW
+) -> tuple[Annotation, Membership]:
+    """A claim the user may see (not deleted, not someone else's private one) and the role."""
+    user = signed_in_user(request)
+    claim = (
+        Annotation.objects.select_related("seminar", "author", "document")
+        .filter(pk=pk, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True)
+        .first()
+    )
+    if claim is None or not _can_see(user, claim):
+        raise Http404("No such claim.")
+    membership = _membership(user, claim.seminar, "claim")
+    policy.require(membership, action)
+    return claim, membership
+
+
+def _annotation(request: Request, pk: int) -> tuple[Annotation, Membership]:
+    """An annotation the user can see; a deleted one only while it holds up a thread."""
+    user = signed_in_user(request)
+    annotation = Annotation.objects.select_related("seminar").filter(pk=pk).first()
+    if (
+        annotation is None
+        or not _can_see(user, annotation)
+        or (annotation.is_deleted and not annotation.replies.exists())
+    ):
+        raise Http404("No such annotation.")
+    return annotation, _membership(user, annotation.seminar, "annotation")
+
+
+def _reply(request: Request, pk: int) -> tuple[Reply, Membership]:
+    """A reply in a thread the user can see; a deleted one only while others answer it."""
+    user = signed_in_user(request)
+    reply = Reply.objects.select_related("annotation__seminar").filter(pk=pk).first()
+    if (
+        reply is None
+        or not _can_see(user, reply.annotation)
+        or (reply.deleted_at is not None and not reply.children.exists())
+    ):
+        raise Http404("No such reply.")
+    return reply, _membership(user, reply.annotation.seminar, "reply")
+
+
+def _dispute(request: Request, pk: int) -> tuple[Dispute, Membership]:
+    """A dispute of a claim the user can see."""
+    user = signed_in_user(request)
+    dispute = Dispute.objects.select_related("claim__seminar").filter(pk=pk).first()
+    if dispute is None or not _can_see(user, dispute.claim):
+        raise Http404("No such dispute.")
+    return dispute, _membership(user, dispute.claim.seminar, "dispute")
+
+
+def _flag(request: Request, pk: int) -> tuple[Flag, Membership]:
+    user = signed_in_user(request)
+    flag = Flag.objects.select_related("seminar").filter(pk=pk).first()
+    if flag is None:
+        raise Http404("No such flag.")
+    return flag, _membership(user, flag.seminar, "flag")
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def _count(rows: QuerySet[Any], group: str, counted: str, *, distinct: bool = False) -> Coalesce:
+    """A correlated count per row (a subquery, so several counts never multiply each other)."""
+    numbers = rows.order_by().values(group).annotate(n=Count(counted, distinct=distinct))
+    return Coalesce(Subquery(numbers.values("n")), 0)
+
+
+def claims_visible(user: User, seminar: Seminar) -> QuerySet[Annotation]:
+    """The seminar's live claims this member may see, with stance and open-dispute counts.
+
+    A stance counts members, not replies; deleted and hidden replies take no stance.
+    """
+    replies = Reply.objects.filter(annotation=OuterRef("pk"), deleted_at__isnull=True, hidden=False)
+    stances = {
+        f"n_{name}": _count(replies.filter(stance=name), "annotation", "author", distinct=True)
+        for name in STANCE_NAMES
+    }
+    open_disputes = Dispute.objects.filter(claim=OuterRef("pk"), status=Dispute.Status.OPEN)
+    return (
+        Annotation.objects.filter(
+            seminar=seminar, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True
+        )
+        .filter(Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user))
+        .select_related("author", "seminar")
+        .annotate(**stances, n_open_disputes=_count(open_disputes, "claim", "pk"))
+    )
+
+
+def _with_status(claims: QuerySet[Annotation], wanted: str) -> QuerySet[Annotation]:
+    # A claim made before it had a status has "" there, which means open.
+    if wanted == ClaimStatus.OPEN:
+        return claims.filter(claim_status__in=[ClaimStatus.OPEN, ""])
+    return claims.filter(claim_status=wanted)
+
+
+@dataclass(frozen=True)
+class ClaimFilters:
+    status: str = ""
+    document: int | None = None
+    member: str = ""
+    sort: str = "activity"
+
+    @classmethod
+    def from_request(cls, request: Request) -> ClaimFilters:
+        query = request.query_params
+        problems: dict[str, str] = {}
+        wanted = query.get("status", "")
+        if wanted and wanted not in ClaimStatus.values:
+            problems["status"] = f"Filter by status: {', '.join(ClaimStatus.values)}."
+        document = query.get("document", "")
+        if document and not (document.isdigit() and len(document) <= 18):
+            problems["document"] = "`document` is a text's id (a whole number)."
+        sort = query.get("sort", "activity")
+        if sort not in ("activity", "contested"):
+            problems["sort"] = "Sort by activity (newest first) or contested (most disputed)."
+        if problems:
+            raise ValidationError(problems)
+        return cls(
+            status=wanted,
+            document=int(document) if document else None,
+            member=query.get("member", "")[:150],
+            sort=sort,
+        )
+
+    def apply(self, claims: QuerySet[Annotation]) -> QuerySet[Annotation]:
+        if self.status:
+            claims = _with_status(claims, self.status)
+        if self.document is not None:
+            claims = claims.filter(document_id=self.document)
+        if self.member:
+            claims = claims.filter(author__username=self.member)
+        if self.sort == "contested":
+            contested = F("n_disputes") + F("n_open_disputes")
+            return claims.order_by(contested.desc(), "-modified_at", "-pk")
+        return claims.order_by("-modified_at", "-pk")
+
+
+def _context(request: Request, membership: Membership) -> dict[str, Any]:
+    return {
+        "request": request,
+        "user_id": membership.user_id,
+        "moderator": _is_moderator(membership),
+    }
+
+
+def _shows_hidden(context: Mapping[str, Any], author_id: int) -> bool:
+    """Hidden content is shown in full to its author and to moderators; others see a notice."""
+    return bool(context.get("moderator")) or context.get("user_id") == author_id
+
+
+# --- Output ----------------------------------------------------------------------------------
+
+
+class StancesSerializer(serializers.Serializer[Any]):
+    supports = serializers.IntegerField(help_text="Members who support the claim")
+    disputes = serializers.IntegerField(help_text="Members who dispute it")
+    asks = serializers.IntegerField(help_text="Members who ask for clarification")
+
+
+class ClaimSerializer(serializers.ModelSerializer[Annotation]):
+    """A claim; `body` is null for a hidden claim unless you wrote it or moderate."""
+
+    iri = serializers.SerializerMethodField(help_text="Its W3C annotation IRI")
+    document = serializers.IntegerField(source="document_id")
+    body = serializers.SerializerMethodField()
+    author = serializers.CharField(source="author.username")
+    status = serializers.SerializerMethodField(help_text=STATUS_HELP)
+    stances = serializers.SerializerMethodField()
+    open_disputes = serializers.IntegerField(source="n_open_disputes")
+    created = serializers.DateTimeField(source="created_at")
+    modified = serializers.DateTimeField(source="modified_at")
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "id",
+            "iri",
+            "document",
+            "exact",
+            "body",
+            "author",
+            "status",
+            "visibility",
+            "hidden",
+            "locked",
+            "stances",
+            "open_disputes",
+            "created",
+            "modified",
+        ]
+
+    def get_iri(self, claim: Annotation) -> str:
+        return w3c.annotation_iri(self.context["request"], claim.seminar.slug, claim.pk)
+
+    def get_body(self, claim: Annotation) -> str | None:
+        if claim.hidden and not _shows_hidden(self.context, claim.author_id):
+            return None
+        return claim.body
+
+    def get_status(self, claim: Annotation) -> str:
+        return claim.claim_status or ClaimStatus.OPEN
+
+    @extend_schema_field(StancesSerializer)
+    def get_stances(self, claim: Annotation) -> dict[str, int]:
+        return {name: getattr(claim, f"n_{name}") for name in STANCE_NAMES}
+
+
+class ThreadReplySerializer(serializers.ModelSerializer[Reply]):
+    """A reply; `body` is null for a hidden one unless you wrote it or moderate."""
+
+    depth = serializers.SerializerMethodField()
+    author = serializers.CharField(source="author.username")
+    body = serializers.SerializerMethodField()
+    deleted = serializers.SerializerMethodField()
+    created = serializers.DateTimeField(source="created_at")
+    modified = serializers.DateTimeField(source="modified_at")
+
+    class Meta:
+        model = Reply
+        fields = [
+            "id",
+            "parent",
+            "depth",
+            "author",
+            "stance",
+            "body",
+            "hidden",
+            "deleted",
+            "created",
+            "modified",
+        ]
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # `parent` is also an attribute of every DRF field, so it is declared here.
+        fields = super().get_fields()
+        fields["parent"] = serializers.IntegerField(source="parent_id", allow_null=True)
+        return fields
+
+    def get_depth(self, reply: Reply) -> int:
+        depths: dict[int, int] = self.context.get("depths", {})
+        return depths.get(reply.pk, 0)
+
+    def get_body(self, reply: Reply) -> str | None:
+        if reply.hidden and not _shows_hidden(self.context, reply.author_id):
+            return None
+        return reply.body
+
+    def get_deleted(self, reply: Reply) -> bool:
+        return reply.deleted_at is not None
+
+
+class RulingSerializer(serializers.ModelSerializer[Ruling]):
+    dispute = serializers.IntegerField(source="dispute_id")
+    moderator = serializers.CharField(source="moderator.username", default=None)
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Ruling
+        fields = ["id", "dispute", "decision", "text", "moderator", "claim_status", "created"]
+
+
+class DisputeSerializer(serializers.ModelSerializer[Dispute]):
+    claim = serializers.IntegerField(source="claim_id")
+    opened_by = serializers.CharField(source="opened_by.username")
+    evidence = serializers.ListField(child=serializers.DictField())
+    ruling = RulingSerializer(read_only=True, allow_null=True)
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "claim",
+            "grounds",
+            "statement",
+            "evidence",
+            "status",
+            "opened_by",
+            "created",
+            "ruling",
+        ]
+
+
+class StatusChangeSerializer(serializers.ModelSerializer[ClaimStatusChange]):
+    # Plain strings in the schema: the claim statuses' enum is named once, as `claim_status`.
+    old = serializers.CharField(help_text=STATUS_HELP)
+    new = serializers.CharField(help_text=STATUS_HELP)
+    actor = serializers.CharField(source="actor.username", default=None)
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = ClaimStatusChange
+        fields = ["old", "new", "actor", "reason", "created"]
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    """A claim with its thread (in reading order), disputes with rulings, and history."""
+
+    thread = serializers.SerializerMethodField()
+    disputes = DisputeSerializer(many=True)
+    history = StatusChangeSerializer(many=True, source="status_changes")
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "thread", "disputes", "history"]
+
+    @extend_schema_field(ThreadReplySerializer(many=True))
+    def get_thread(self, claim: Annotation) -> list[dict[str, Any]]:
+        tree = selectors.thread_tree(claim)
+        parents = {reply.parent_id for reply, _ in tree}
+        # A deleted reply stays only as a placeholder for the replies to it.
+        shown = [reply for reply, _ in tree if reply.deleted_at is None or reply.pk in parents]
+        context = {**self.context, "depths": {reply.pk: depth for reply, depth in tree}}
+        return list(ThreadReplySerializer(shown, many=True, context=context).data)
+
+
+class FlagSerializer(serializers.ModelSerializer[Flag]):
+    annotation = serializers.IntegerField(source="annotation_id", allow_null=True)
+    reply = serializers.IntegerField(source="reply_id", allow_null=True)
+    reporter = serializers.CharField(source="reporter.username")
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Flag
+        fields = ["id", "annotation", "reply", "reason", "note", "status", "reporter", "created"]
+
+
+class ModeratedAnnotationSerializer(serializers.ModelSerializer[Annotation]):
+    modified = serializers.DateTimeField(source="modified_at")
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "kind", "hidden", "locked", "modified"]
+
+
+class ModeratedReplySerializer(serializers.ModelSerializer[Reply]):
+    annotation = serializers.IntegerField(source="annotation_id")
+    modified = serializers.DateTimeField(source="modified_at")
+
+    class Meta:
+        model = Reply
+        fields = ["id", "annotation", "hidden", "modified"]
+
+
+class EventSerializer(serializers.ModelSerializer[ModerationEvent]):
+    actor = serializers.CharField(source="actor.username", default=None)
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = ModerationEvent
+        fields = [
+            "id",
+            "action",
+            "actor",
+            "actor_name",
+            "target_type",
+            "target_id",
+            "old_state",
+            "new_state",
+            "reason",
+            "created",
+        ]
+
+
+class ClaimPageSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ClaimSerializer(many=True)
+
+
+class EventPageSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EventSerializer(many=True)
+
+
+class QueueCountsSerializer(serializers.Serializer[Any]):
+    flags = serializers.IntegerField()
+    disputes = serializers.IntegerField()
+    under_review = serializers.IntegerField()
+
+
+class QueueSerializer(serializers.Serializer[Any]):
+    counts = QueueCountsSerializer()
+    flags = FlagSerializer(many=True)
+    disputes = DisputeSerializer(many=True)
+    under_review = ClaimSerializer(many=True)
+
+
+# --- Input -----------------------------------------------------------------------------------
+
+
+class ReasonSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=4000, help_text="For the log"
+    )
+
+
+class ClaimStatusSerializer(serializers.Serializer[Any]):
+    status = _choice(SETTABLE_STATUSES, "a status a moderator sets (only its author withdraws)")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class DisputeCreateSerializer(serializers.Serializer[Any]):
+    grounds = _choice(Dispute.Grounds.choices, "a ground for a dispute")
+    statement = serializers.CharField(allow_blank=True, max_length=20000)
+    evidence = serializers.ListField(
+        child=serializers.JSONField(),
+        required=False,
+        default=list,
+        help_text='Up to 20 citations: {"kind": "passage", "start", "end"} (code points of '
+        'the current text), {"kind": "source", "citation", "page"} or '
+        '{"kind": "url", "url", "title"}',
+    )
+
+
+class RulingCreateSerializer(serializers.Serializer[Any]):
+    decision = _choice(Ruling.Decision.choices, "a decision")
+    text = serializers.CharField(allow_blank=True, max_length=20000)
+    claim_status = _choice(
+        ClaimStatus.choices,
+        "a status for the claim",
+        required=False,
+        allow_null=True,
+        help_text="The claim's status after the ruling (default: rejected if the dispute is "
+        "accepted, upheld if it is dismissed)",
+    )
+
+
+class FlagCreateSerializer(serializers.Serializer[Any]):
+    annotation = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    reply = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    reason = _choice(Flag.Reason.choices, "a reason to flag")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("annotation" in data) == ("reply" in data):
+            raise serializers.ValidationError("Flag one thing: send `annotation` or `reply`.")
+        return data
+
+
+def _parsed(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# --- Claims ----------------------------------------------------------------------------------
+
+
+def _claim_data(request: Request, membership: Membership, pk: int) -> dict[str, Any]:
+    claim = claims_visible(signed_in_user(request), membership.seminar).get(pk=pk)
+    return dict(ClaimSerializer(claim, context=_context(request, membership)).data)
+
+
+class ClaimList(APIView):
+    @extend_schema(
+        operation_id="v1_seminars_claims_list",
+        responses=ClaimPageSerializer,
+        summary="The seminar's claims (?status, ?document, ?member; ?sort=activity|contested)",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        seminar, membership = policy.access_seminar(request.user, slug)
+        filters = ClaimFilters.from_request(request)
+        found = filters.apply(claims_visible(signed_in_user(request), seminar))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(found, request, view=self)
+        assert page is not None
+        data = ClaimSerializer(page, many=True, context=_context(request, membership)).data
+        return paginator.get_paginated_response(data)
+
+
+class ClaimDetail(APIView):
+    @extend_schema(
+        operation_id="v1_claims_retrieve",
+        responses=ClaimDetailSerializer,
+        summary="A claim with its thread, disputes, rulings and history",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        claim, membership = _claim(request, pk)
+        replies = Reply.objects.select_related("author").order_by("created_at", "pk")
+        disputes = Dispute.objects.select_related("opened_by", "ruling__moderator")
+        history = ClaimStatusChange.objects.select_related("actor")
+        full = (
+            claims_visible(signed_in_user(request), claim.seminar)
+            .prefetch_related(
+                Prefetch("replies", queryset=replies),
+                Prefetch("disputes", queryset=disputes),
+                Prefetch("status_changes", queryset=history),
+            )
+            .get(pk=claim.pk)
+        )
+        return Response(ClaimDetailSerializer(full, context=_context(request, membership)).data)
+
+
+class ClaimDisputes(APIView):
+    @extend_schema(
+        operation_id="v1_claims_disputes_create",
+        request=DisputeCreateSerializer,
+        responses={201: DisputeSerializer},
+        summary="Dispute a claim, with grounds, a statement and evidence (members)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        claim, _ = _claim(request, pk, Action.PARTICIPATE)
+        data = _parsed(DisputeCreateSerializer(data=request.data))
+        dispute = moderation.claim_dispute(claim=claim, user=signed_in_user(request), **data)
+        return Response(DisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimWithdraw(APIView):
+    @extend_schema(
+        operation_id="v1_claims_withdraw",
+        request=ReasonSerializer,
+        responses=ClaimSerializer,
+        summary="Withdraw your claim while it is open (its author)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        claim, membership = _claim(request, pk)
+        data = _parsed(ReasonSerializer(data=request.data))
+        moderation.claim_withdraw(claim=claim, user=signed_in_user(request), reason=data["reason"])
+        return Response(_claim_data(request, membership, claim.pk))
+
+
+class ClaimStatusView(APIView):
+    @extend_schema(
+        operation_id="v1_claims_status",
+        request=ClaimStatusSerializer,
+        responses=ClaimSerializer,
+        summary="Set a claim's status, with a reason (moderators)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        claim, membership = _claim(request, pk, Action.MODERATE)
+        data = _parsed(ClaimStatusSerializer(data=request.data))
+        moderation.claim_set_status(
+            claim=claim, actor=signed_in_user(request), status=data["status"], reason=data["reason"]
+        )
+        return Response(_claim_data(request, membership, claim.pk))
+
+
+class DisputeRuling(APIView):
+    @extend_schema(
+        operation_id="v1_disputes_ruling_create",
+        request=RulingCreateSerializer,
+        responses={201: RulingSerializer},
+        summary="Rule on an open dispute: accept or dismiss it, with reasons (moderators; once)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        dispute, membership = _dispute(request, pk)
+        policy.require(membership, Action.MODERATE)
+        data = _parsed(RulingCreateSerializer(data=request.data))
+        ruling = moderation.dispute_rule(
+            dispute=dispute,
+            moderator=signed_in_user(request),
+            decision=data["decision"],
+            text=data["text"],
+            claim_status=data.get("claim_status"),
+        )
+        return Response(RulingSerializer(ruling).data, status=status.HTTP_201_CREATED)
+
+
+# --- Flags -----------------------------------------------------------------------------------
+
+
+class FlagCreate(APIView):
+    @extend_schema(
+        operation_id="v1_flags_create",
+        request=FlagCreateSerializer,
+        responses={201: FlagSerializer},
+        summary="Flag an annotation or a reply for the moderators (once each)",
+    )
+    def post(self, request: Request) -> Response:
+        data = _parsed(FlagCreateSerializer(data=request.data))
+        annotation, reply = None, None
+        if "annotation" in data:
+            annotation, _ = _annotation(request, data["annotation"])
+        else:
+            reply, _ = _reply(request, data["reply"])
+        flag = moderation.flag_create(
+            user=signed_in_user(request),
+            reason=data["reason"],
+            note=data["note"],
+            annotation=annotation,
+            reply=reply,
+        )
+        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class FlagDismiss(APIView):
+    @extend_schema(
+        operation_id="v1_flags_dismiss",
+        request=ReasonSerializer,
+        responses=FlagSerializer,
+        summary="Dismiss a flag (moderators)",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        flag, membership = _flag(request, pk)
+        policy.require(membership, Action.MODERATE)
+        data = _parsed(ReasonSerializer(data=request.data))
+        flag = moderation.flag_dismiss(
+            flag=flag, moderator=signed_in_user(request), reason=data["reason"]
+        )
+        return Response(
+            FlagSerializer(Flag.objects.select_related("reporter").get(pk=flag.pk)).data
+        )
+
+
+# --- Hiding and locking ----------------------------------------------------------------------
+
+
+class _AnnotationModeration(APIView):
+    """Hide, restore, lock or unlock; setting the state it already has changes and logs nothing."""
+
+    hidden: bool | None = None
+    locked: bool | None = None
+
+    def post(self, request: Request, pk: int) -> Response:
+        annotation, membership = _annotation(request, pk)
+        policy.require(membership, Action.MODERATE)
+        reason = _parsed(ReasonSerializer(data=request.data))["reason"]
+        user = signed_in_user(request)
+        if self.hidden is not None:
+            moderation.content_set_hidden(
+                moderator=user, hidden=self.hidden, reason=reason, annotation=annotation
+            )
+        else:
+            assert self.locked is not None
+            moderation.thread_set_locked(
+                annotation=annotation, moderator=user, locked=self.locked, reason=reason
+            )
+        annotation.refresh_from_db()
+        return Response(ModeratedAnnotationSerializer(annotation).data)
+
+
+def _moderating(
+    operation_id: str, summary: str, response: type[serializers.Serializer[Any]]
+) -> Any:
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            request=ReasonSerializer,
+            responses=response,
+            summary=summary,
+        )
+    )
+
+
+@_moderating(
+    "v1_annotations_hide", "Hide an annotation (moderators)", ModeratedAnnotationSerializer
+)
+class AnnotationHide(_AnnotationModeration):
+    hidden = True
+
+
+@_moderating(
+    "v1_annotations_restore",
+    "Restore a hidden annotation (moderators)",
+    ModeratedAnnotationSerializer,
+)
+class AnnotationRestore(_AnnotationModeration):
+    hidden = False
+
+
+@_moderating(
+    "v1_annotations_lock", "Lock an annotation's thread (moderators)", ModeratedAnnotationSerializer
+)
+class AnnotationLock(_AnnotationModeration):
+    locked = True
+
+
+@_moderating(
+    "v1_annotations_unlock",
+    "Unlock an annotation's thread (moderators)",
+    ModeratedAnnotationSerializer,
+)
+class AnnotationUnlock(_AnnotationModeration):
+    locked = False
+
+
+class _ReplyModeration(APIView):
+    hidden = True
+
+    def post(self, request: Request, pk: int) -> Response:
+        reply, membership = _reply(request, pk)
+        policy.require(membership, Action.MODERATE)
+        reason = _parsed(ReasonSerializer(data=request.data))["reason"]
+        moderation.content_set_hidden(
+            moderator=signed_in_user(request), hidden=self.hidden, reason=reason, reply=reply
+        )
+        reply.refresh_from_db()
+        return Response(ModeratedReplySerializer(reply).data)
+
+
+@_moderating("v1_replies_hide", "Hide a reply (moderators)", ModeratedReplySerializer)
+class ReplyHide(_ReplyModeration):
+    hidden = True
+
+
+@_moderating("v1_replies_restore", "Restore a hidden reply (moderators)", ModeratedReplySerializer)
+class ReplyRestore(_ReplyModeration):
+    hidden = False
+
+
+# --- The log and the queue -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    action: str = ""
+    actor: str = ""
+    target_type: str = ""
+
+    @classmethod
+    def from_request(cls, request: Request) -> LogFilters:
+        query = request.query_params
+        problems: dict[str, str] = {}
+        action = query.get("action", "")
+        if action and action not in LOG_ACTIONS:
+            problems["action"] = f"Filter by action: {', '.join(LOG_ACTIONS)}."
+        target_type = query.get("target_type", "")
+        if target_type and target_type not in LOG_TARGETS:
+            problems["target_type"] = f"Filter by target_type: {', '.join(LOG_TARGETS)}."
+        if problems:
+            raise ValidationError(problems)
+        return cls(action=action, actor=query.get("actor", "")[:150], target_type=target_type)
+
+    def apply(self, events: QuerySet[ModerationEvent]) -> QuerySet[ModerationEvent]:
+        if self.action:
+            events = events.filter(action=self.action)
+        if self.actor:
+            events = events.filter(actor__username=self.actor)
+        if self.target_type:
+            events = events.filter(target_type=self.target_type)
+        return events
+
+
+class ModerationLog(APIView):
+    @extend_schema(
+        operation_id="v1_seminars_moderation_log_list",
+        responses=EventPageSerializer,
+        summary="Every moderation action in the seminar, newest first (?action, ?actor, "
+        "?target_type)",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        seminar, _ = policy.access_seminar(request.user, slug)
+        filters = LogFilters.from_request(request)
+        events = filters.apply(
+            ModerationEvent.objects.filter(seminar=seminar).select_related("actor")
+        ).order_by("-created_at", "-pk")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(events, request, view=self)
+        assert page is not None
+        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+
+
+class ModerationQueue(APIView):
+    @extend_schema(
+        operation_id="v1_seminars_moderation_queue_retrieve",
+        responses=QueueSerializer,
+        summary="What awaits the moderators: open flags, open disputes, claims under review",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        seminar, membership = policy.access_seminar(request.user, slug, Action.MODERATE)
+        user = signed_in_user(request)
+        flags = Flag.objects.filter(seminar=seminar, status=Flag.Status.OPEN)
+        disputes = Dispute.objects.filter(
+            Q(claim__visibility=Annotation.Visibility.SEMINAR) | Q(claim__author=user),
+            claim__seminar=seminar,
+            claim__deleted_at__isnull=True,
+            status=Dispute.Status.OPEN,
+        )
+        review = _with_status(claims_visible(user, seminar), ClaimStatus.UNDER_REVIEW)
+        context = _context(request, membership)
+        return Response(
+            {
+                "counts": {
+                    "flags": flags.count(),
+                    "disputes": disputes.count(),
+                    "under_review": review.count(),
+                },
+                "flags": FlagSerializer(
+                    flags.select_related("reporter").order_by("created_at", "pk")[:QUEUE_LIMIT],
+                    many=True,
+                ).data,
+                "disputes": DisputeSerializer(
+                    disputes.select_related("opened_by", "ruling__moderator").order_by(
+                        "created_at", "pk"
+                    )[:QUEUE_LIMIT],
+                    many=True,
+                ).data,
+                "under_review": ClaimSerializer(
+                    review.order_by("modified_at", "pk")[:QUEUE_LIMIT], many=True, context=context
+                ).data,
+            }
+        )

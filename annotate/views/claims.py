@@ -1,0 +1,355 @@
+"""Claims, disputes and moderation pages: thin adapters over annotate.services.moderation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from annotate import selectors
+from annotate.models import (
+    Annotation,
+    ClaimStatus,
+    Dispute,
+    Flag,
+    ModerationEvent,
+    Reply,
+    Ruling,
+)
+from annotate.services import moderation
+from core import policy
+from core.errors import ServiceError
+from core.http import render_page, signed_in_user
+from core.models import Seminar
+from core.policy import Action
+
+
+def _claim(request: HttpRequest, seminar: Seminar, aid: int) -> Annotation:
+    user = signed_in_user(request)
+    found = selectors.claims(user, seminar).filter(pk=aid).first()
+    if found is None:
+        raise Http404("No such claim.")
+    return found
+
+
+@login_required
+def claims_list(request: HttpRequest, slug: str) -> HttpResponse:
+    seminar, membership = policy.access_seminar(request.user, slug)
+    query = request.GET
+    document = query.get("document", "")
+    found = selectors.claims(
+        signed_in_user(request),
+        seminar,
+        status=query.get("status", "") if query.get("status") in ClaimStatus.values else "",
+        document=int(document)
+        if document.isascii() and document.isdigit() and len(document) < 18
+        else None,
+        member=query.get("member", "")[:150],
+        sort="contested" if query.get("sort") == "contested" else "activity",
+    )
+    page = Paginator(found, 50).get_page(query.get("page"))
+    return render_page(
+        request,
+        "annotate/claims.html",
+        {
+            "seminar": seminar,
+            "membership": membership,
+            "page": page,
+            "statuses": ClaimStatus.choices,
+            "documents": seminar.documents.order_by("title"),
+            "members": seminar.memberships.select_related("user").order_by("user__username"),
+        },
+    )
+
+
+@login_required
+def claim_detail(request: HttpRequest, slug: str, aid: int, **extra: Any) -> HttpResponse:
+    seminar, membership = policy.access_seminar(request.user, slug)
+    claim = _claim(request, seminar, aid)
+    revision = claim.revision
+    context_start = max(0, (claim.start or 0) - 300)
+    block = next(
+        (
+            b
+            for b in revision.blocks
+            if claim.start is not None and b["start"] <= claim.start <= b["end"]
+        ),
+        None,
+    )
+    user = signed_in_user(request)
+    moderator = policy.role_allows(membership.role, Action.MODERATE)
+    return render_page(
+        request,
+        "annotate/claim.html",
+        {
+            "seminar": seminar,
+            "membership": membership,
+            "claim": claim,
+            "document": claim.document,
+            "before": revision.text[context_start : claim.start or 0],
+            "after": revision.text[claim.end or 0 : (claim.end or 0) + 300],
+            "block": block,
+            "thread": selectors.thread_tree(
+                selectors.with_threads(Annotation.objects.filter(pk=claim.pk)).get()
+            ),
+            "disputes": claim.disputes.select_related("opened_by", "ruling__moderator"),
+            "history": claim.status_changes.select_related("actor"),
+            "moderator": moderator,
+            "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE),
+            "can_see_hidden": moderator or claim.author_id == user.pk,
+            "grounds": Dispute.Grounds.choices,
+            "statuses": [c for c in ClaimStatus.choices if c[0] != ClaimStatus.WITHDRAWN],
+            "decisions": Ruling.Decision.choices,
+            "flag_reasons": Flag.Reason.choices,
+            **extra,
+        },
+        status=extra.pop("status", 200),
+    )
+
+
+def _back(
+    request: HttpRequest, slug: str, aid: int, error: Exception | None = None
+) -> HttpResponse:
+    """After a change: back to the claim page, with the error (and its status) if any."""
+    if error is None:
+        return redirect(reverse("claim", args=[slug, aid]))
+    status = error.status if isinstance(error, ServiceError) else 422
+    message = (
+        error.message
+        if isinstance(error, ServiceError)
+        else " ".join(error.messages if isinstance(error, ValidationError) else [str(error)])
+    )
+    return claim_detail(request, slug, aid, error=message, status=status)
+
+
+def _evidence(post: Any, text: str) -> list[dict[str, Any]]:
+    """Citations from the dispute form: a quoted passage of this text, a source, a URL."""
+    evidence: list[dict[str, Any]] = []
+    quote = post.get("passage", "").strip()
+    if quote:
+        at = text.find(quote)
+        if at < 0:
+            raise ValidationError({"evidence": f"“{quote[:80]}” is not in the text."})
+        evidence.append({"kind": "passage", "start": at, "end": at + len(quote)})
+    if post.get("source", "").strip():
+        evidence.append(
+            {"kind": "source", "citation": post["source"], "page": post.get("source_page", "")}
+        )
+    if post.get("url", "").strip():
+        evidence.append({"kind": "url", "url": post["url"], "title": post.get("url_title", "")})
+    return evidence
+
+
+@login_required
+@require_POST
+def claim_dispute(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
+    seminar, _ = policy.access_seminar(request.user, slug)
+    claim = _claim(request, seminar, aid)
+    try:
+        assert claim.document.current is not None
+        moderation.claim_dispute(
+            claim=claim,
+            user=signed_in_user(request),
+            grounds=request.POST.get("grounds", ""),
+            statement=request.POST.get("statement", ""),
+            evidence=_evidence(request.POST, claim.document.current.text),
+        )
+    except (ServiceError, ValidationError) as error:
+        return _back(request, slug, aid, error)
+    messages.success(
+        request, "Your dispute is open; the claim's author and the moderators have been told."
+    )
+    return _back(request, slug, aid)
+
+
+@login_required
+@require_POST
+def claim_withdraw(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
+    seminar, _ = policy.access_seminar(request.user, slug)
+    try:
+        moderation.claim_withdraw(
+            claim=_claim(request, seminar, aid),
+            user=signed_in_user(request),
+            reason=request.POST.get("reason", ""),
+        )
+    except ServiceError as error:
+        return _back(request, slug, aid, error)
+    return _back(request, slug, aid)
+
+
+@login_required
+@require_POST
+def claim_status(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
+    seminar, _ = policy.access_seminar(request.user, slug, Action.MODERATE)
+    try:
+        moderation.claim_set_status(
+            claim=_claim(request, seminar, aid),
+            actor=signed_in_user(request),
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except (ServiceError, ValidationError) as error:
+        return _back(request, slug, aid, error)
+    return _back(request, slug, aid)
+
+
+@login_required
+@require_POST
+def dispute_rule(request: HttpRequest, slug: str, did: int) -> HttpResponse:
+    seminar, _ = policy.access_seminar(request.user, slug, Action.MODERATE)
+    dispute = get_object_or_404(Dispute, pk=did, claim__seminar=seminar)
+    try:
+        moderation.dispute_rule(
+            dispute=dispute,
+            moderator=signed_in_user(request),
+            decision=request.POST.get("decision", ""),
+            text=request.POST.get("text", ""),
+            claim_status=request.POST.get("claim_status") or None,
+        )
+    except (ServiceError, ValidationError) as error:
+        return _back(request, slug, dispute.claim_id, error)
+    messages.success(request, "The ruling is published and on the moderation log.")
+    return _back(request, slug, dispute.claim_id)
+
+
+def _target(request: HttpRequest, seminar: Seminar) -> tuple[Annotation | None, Reply | None]:
+    """The annotation or reply a form names, if this member can see it; else 404."""
+    user = signed_in_user(request)
+    visible = Annotation.objects.filter(seminar=seminar).filter(
+        Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user)
+    )
+    if _is_id(request.POST.get("reply", "")):
+        reply = get_object_or_404(Reply, pk=int(request.POST["reply"]), annotation__in=visible)
+        return None, reply
+    if _is_id(request.POST.get("annotation", "")):
+        return get_object_or_404(visible, pk=int(request.POST["annotation"])), None
+    raise Http404("Nothing to act on.")
+
+
+@login_required
+@require_POST
+def flag(request: HttpRequest, slug: str) -> HttpResponse:
+    seminar, _ = policy.access_seminar(request.user, slug)
+    annotation, reply = _target(request, seminar)
+    try:
+        moderation.flag_create(
+            user=signed_in_user(request),
+            annotation=annotation,
+            reply=reply,
+            reason=request.POST.get("reason", ""),
+            note=request.POST.get("note", ""),
+        )
+    except (ServiceError, ValidationError) as error:
+        text = error.message if isinstance(error, ServiceError) else " ".join(error.messages)
+        status = error.status if isinstance(error, ServiceError) else 422
+        return HttpResponse(
+            f'<p class="message message-error" role="alert">{_esc(text)}</p>', status=status
+        )
+    return HttpResponse(
+        '<p class="message message-success" role="status">Thank you: the '
+        "moderators will look at it.</p>",
+        status=201,
+    )
+
+
+def _esc(text: str) -> str:
+    from django.utils.html import escape
+
+    return escape(text)
+
+
+@login_required
+@require_POST
+def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    """Hide, restore, lock, unlock (annotations and replies), dismiss a flag."""
+    seminar, _ = policy.access_seminar(request.user, slug, Action.MODERATE)
+    user, reason = signed_in_user(request), request.POST.get("reason", "")
+    try:
+        if action == "dismiss-flag":
+            flag_ = get_object_or_404(Flag, pk=request.POST.get("flag", "0") or 0, seminar=seminar)
+            moderation.flag_dismiss(flag=flag_, moderator=user, reason=reason)
+        elif action in ("hide", "restore"):
+            annotation, reply = _target(request, seminar)
+            moderation.content_set_hidden(
+                moderator=user,
+                hidden=action == "hide",
+                reason=reason,
+                annotation=annotation,
+                reply=reply,
+            )
+        elif action in ("lock", "unlock"):
+            annotation, _ = _target(request, seminar)
+            if annotation is None:
+                raise Http404("Lock a thread by its annotation.")
+            moderation.thread_set_locked(
+                annotation=annotation, moderator=user, locked=action == "lock", reason=reason
+            )
+        else:
+            raise Http404("No such action.")
+    except (ServiceError, ValidationError) as error:
+        text = error.message if isinstance(error, ServiceError) else " ".join(error.messages)
+        messages.error(request, text)
+        return redirect(request.POST.get("next") or reverse("moderation", args=[slug]))
+    messages.success(request, "Done; it is on the moderation log.")
+    return redirect(_safe_next(request, slug))
+
+
+def _safe_next(request: HttpRequest, slug: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return reverse("moderation", args=[slug])
+
+
+@login_required
+def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
+    seminar, membership = policy.access_seminar(request.user, slug, Action.MODERATE)
+    return render_page(
+        request,
+        "annotate/moderation.html",
+        {"seminar": seminar, "membership": membership, **selectors.moderation_queue(seminar)},
+    )
+
+
+@login_required
+def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
+    seminar, membership = policy.access_seminar(request.user, slug)
+    events = ModerationEvent.objects.filter(seminar=seminar)
+    action, actor = request.GET.get("action", "")[:32], request.GET.get("actor", "")[:150]
+    if action:
+        events = events.filter(action=action)
+    if actor:
+        events = events.filter(actor_name=actor) | events.filter(actor__username=actor)
+    page = Paginator(events.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
+    actions = (
+        ModerationEvent.objects.filter(seminar=seminar)
+        .order_by()
+        .values_list("action", flat=True)
+        .distinct()
+    )
+    return render_page(
+        request,
+        "annotate/log.html",
+        {
+            "seminar": seminar,
+            "membership": membership,
+            "page": page,
+            "actions": sorted(actions),
+            "action": action,
+            "actor": actor,
+        },
+    )
+
+
+def _is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) < 18
