@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Seminar, User
+from core.models import Membership, Role, Seminar, User
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -103,11 +103,21 @@ class Revision(models.Model):
 
 class AnnotationQuerySet(models.QuerySet["Annotation"]):
     def visible_to(self, user: Any) -> AnnotationQuerySet:
-        """Annotations the user may see: in their seminars, shared or their own."""
+        """Annotations the user may see: in their seminars, shared or their own; content a
+        moderator hid only for its author and the seminar's moderators."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(seminar__memberships__user=user).filter(
-            models.Q(visibility=Annotation.Visibility.SEMINAR) | models.Q(author=user)
+        moderates = models.Exists(
+            Membership.objects.filter(
+                seminar=models.OuterRef("seminar"),
+                user=user,
+                role__in=[Role.OWNER, Role.MODERATOR],
+            )
+        )
+        return (
+            self.filter(seminar__memberships__user=user)
+            .filter(models.Q(visibility=Annotation.Visibility.SEMINAR) | models.Q(author=user))
+            .filter(models.Q(hidden=False) | models.Q(author=user) | moderates)
         )
 
     def alive(self) -> AnnotationQuerySet:

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, Quer
 from django.http import QueryDict
 
 from annotate.models import Annotation, Document, Reply, Revision
+from core import policy
 from core.models import User
 
 
@@ -56,10 +57,17 @@ class Filters:
 
 
 def visible(user: User, document: Document) -> QuerySet[Annotation]:
-    """Every annotation of the document this member may see (deleted ones included)."""
-    return Annotation.objects.filter(document=document).filter(
+    """Every annotation of the document this member may see (deleted ones included).
+
+    Content a moderator hid is left out, except for its author and the moderators (who see
+    it marked as hidden).
+    """
+    found = Annotation.objects.filter(document=document).filter(
         Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user)
     )
+    if not policy.allows(user, document.seminar, policy.Action.MODERATE):
+        found = found.exclude(Q(hidden=True) & ~Q(author=user))
+    return found
 
 
 def on_revision(
@@ -205,7 +213,9 @@ def claims(
             ),
         )
     )
-    if status:
+    if status == "open":
+        found = found.filter(claim_status__in=["open", ""])
+    elif status:
         found = found.filter(claim_status=status)
     if document:
         found = found.filter(document_id=document)

@@ -110,6 +110,7 @@ def annotation_create(
         body=body,
         tags=clean_tags(tags),
         author=user,
+        claim_status="open" if kind == Annotation.Kind.CLAIM else "",
         canonical=canonical,
         provenance=provenance or {},
     )

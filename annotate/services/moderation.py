@@ -107,6 +107,8 @@ def claim_set_status(*, claim: Annotation, actor: User, status: str, reason: str
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason: it goes on the moderation log."})
     old = claim.claim_status or ClaimStatus.OPEN
+    if old == ClaimStatus.WITHDRAWN and status != old:
+        raise Conflict("Its author withdrew this claim; a withdrawn claim keeps that status.")
     if _set_status(claim, actor, status, reason):
         log_event(
             seminar_id=claim.seminar_id,

@@ -26,3 +26,9 @@ def block_html(block: BlockView) -> SafeString:
 @register.simple_tag
 def page_marker(label: str) -> SafeString:
     return mark_safe(page_html(label))  # noqa: S308 - page_html escapes the label
+
+
+@register.filter
+def words(value: str) -> str:
+    """A code like under_review or rule_accept, as words."""
+    return str(value).replace("_", " ")

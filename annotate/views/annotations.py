@@ -100,7 +100,9 @@ def _card_context(
         "a": annotation,
         "thread": selectors.thread_tree(annotation),
         "me": user,
-        "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE),
+        "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE)
+        and not annotation.locked,
+        "moderator": policy.role_allows(membership.role, Action.MODERATE),
         "seminar": annotation.seminar,
         "document": annotation.document,
         "reply_form": ReplyForm(),
@@ -327,7 +329,11 @@ def reply_create(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResp
         parent = get_object_or_404(Reply, pk=form.cleaned_data["parent"], annotation=annotation)
     try:
         service.reply_create(
-            annotation=annotation, user=user, body=form.cleaned_data["body"], parent=parent
+            annotation=annotation,
+            user=user,
+            body=form.cleaned_data["body"],
+            parent=parent,
+            stance=request.POST.get("stance", "comment")[:16],
         )
     except ValidationError as error:
         apply_errors(form, error)

@@ -96,7 +96,7 @@ def claim_detail(request: HttpRequest, slug: str, aid: int, **extra: Any) -> Htt
             "document": claim.document,
             "before": revision.text[context_start : claim.start or 0],
             "after": revision.text[claim.end or 0 : (claim.end or 0) + 300],
-            "block": block,
+            "where": block,
             "thread": selectors.thread_tree(
                 selectors.with_threads(Annotation.objects.filter(pk=claim.pk)).get()
             ),

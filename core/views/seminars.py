@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotate.selectors import queue_count as moderation_queue_count
 from core import policy
 from core.errors import ServiceError
 from core.forms import (
@@ -71,6 +72,10 @@ def _seminar_context(seminar: Seminar, membership: Membership, **extra: Any) -> 
         "members": seminar.memberships.select_related("user").order_by("user__username"),
         "can_invite": can_invite,
         "can_edit_texts": policy.role_allows(membership.role, Action.EDIT_TEXTS),
+        "can_moderate": policy.role_allows(membership.role, Action.MODERATE),
+        "queue_count": moderation_queue_count(seminar)
+        if policy.role_allows(membership.role, Action.MODERATE)
+        else 0,
         "documents": seminar.documents.select_related("current").order_by("title"),
         "can_manage": policy.role_allows(membership.role, Action.MANAGE_MEMBERS),
         "links": seminar.invite_links.select_related("created_by")[:20] if can_invite else [],
