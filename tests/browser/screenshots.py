@@ -18,6 +18,8 @@ SHOTS = [
     ("seminar", "/s/cold-war-crises/", None, None, 1280),
     ("reader", "/s/cold-war-crises/", ".document-title", None, 1440),
     ("thread", "/s/cold-war-crises/", ".document-title", "mark.hl.k-claim", 1440),
+    ("claim", "/s/cold-war-crises/claims/?sort=contested", ".claim-row h2 a", None, 1280),
+    ("moderation", "/s/cold-war-crises/moderation/", None, None, 1280),
     ("seminars", "/", None, None, 1280),
     ("seminar-phone", "/s/cold-war-crises/", None, None, 390),
 ]

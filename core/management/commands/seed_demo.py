@@ -10,8 +10,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from annotate.models import Annotation
 from annotate.services.annotations import annotation_create, reply_create
 from annotate.services.documents import document_import, source_from_upload
+from annotate.services.moderation import (
+    claim_dispute,
+    claim_set_status,
+    dispute_rule,
+    thread_set_locked,
+)
 from core.models import Membership, Role, Seminar, User
 
 DEMO_PASSWORD = "glossa-demo"  # noqa: S105 - printed to the developer; refused outside DEBUG
@@ -58,6 +65,7 @@ class Command(BaseCommand):
             if not seminar.documents.exists():
                 self._import_sample(seminar)
                 self._annotate_sample(seminar)
+                self._moderate_sample(seminar)
         self.stdout.write(self.style.SUCCESS(f"Demo seminar: /s/{DEMO_SEMINAR}/"))
         self.stdout.write("Demo accounts (password for all: " + DEMO_PASSWORD + "):")
         for username, display_name, role in DEMO_PEOPLE:
@@ -108,3 +116,75 @@ class Command(BaseCommand):
                 annotation=annotation, user=people[item["author"]], body=item["body"], parent=parent
             )
             self._replies(annotation, item.get("replies", []), people, parent=reply)
+
+    def _moderate_sample(self, seminar: Seminar) -> None:
+        """Stances on claims, an open dispute, a ruled one and a few log entries."""
+        people = {m.user.username: m.user for m in seminar.memberships.select_related("user")}
+        claims = {c.exact[:40]: c for c in Annotation.objects.filter(seminar=seminar, kind="claim")}
+
+        def claim(prefix: str) -> Annotation:
+            return next(c for quote, c in claims.items() if quote.startswith(prefix[:40]))
+
+        dulles = claim("We do not look upon these nations as potential military alli")
+        reply_create(
+            annotation=dulles,
+            user=people["miklos"],
+            stance="supports",
+            body="The Presidium’s own discussion on 30–31 October reads the speech "
+            "exactly this way.",
+        )
+        reply_create(
+            annotation=dulles,
+            user=people["tom"],
+            stance="asks",
+            body="Do we know Moscow read it in time? The text dates it to 27 October.",
+        )
+        mistaken = claim("23 October 1956 was the only occasion when the Soviet leader")
+        reply_create(
+            annotation=mistaken,
+            user=people["rosa"],
+            stance="disputes",
+            body="“Only occasion” depends on how we count 1968 and 1981.",
+        )
+        open_dispute = claim_dispute(
+            claim=mistaken,
+            user=people["rosa"],
+            grounds="unsupported",
+            statement="The article asserts the uniqueness of 23 October but never compares it "
+            "with the other crises it lists.",
+            evidence=[
+                {
+                    "kind": "source",
+                    "citation": "The article’s own list of crises, 1953–1981",
+                    "page": "",
+                }
+            ],
+        )
+        del open_dispute
+        un = claim("it was most important for the United States to conceal this")
+        ruled = claim_dispute(
+            claim=un,
+            user=people["june"],
+            grounds="missing_context",
+            statement="The UN initiative also answered Suez-era pressure inside the alliance; "
+            "“prestige management” leaves that out.",
+        )
+        dispute_rule(
+            dispute=ruled,
+            moderator=people["miklos"],
+            decision="dismiss",
+            text="The claim is about the article’s reading, which the passage supports; "
+            "the missing context belongs in a reply, not a dispute.",
+        )
+        claim_set_status(
+            claim=claim("The detente process that started after 1953 was"),
+            actor=people["ada"],
+            status="under_review",
+            reason="Two members asked for the sources behind this; reviewing.",
+        )
+        thread_set_locked(
+            annotation=claim("Paradoxically the Hungarian revolution of 1956"),
+            moderator=people["miklos"],
+            locked=True,
+            reason="The thread has run its course; see the claim page.",
+        )
