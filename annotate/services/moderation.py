@@ -20,10 +20,10 @@ from annotate.models import (
     Dispute,
     Flag,
     ModerationEvent,
-    Notification,
     Reply,
     Ruling,
 )
+from annotate.services.notifications import notify_moderation
 from core import policy, ratelimit
 from core.errors import Conflict, Unprocessable
 from core.models import Membership, Role, User
@@ -417,10 +417,4 @@ def thread_set_locked(
 
 
 def _notify(recipient: User, actor: User, annotation: Annotation) -> None:
-    if recipient.pk != actor.pk:
-        Notification.objects.create(
-            recipient=recipient,
-            actor=actor,
-            annotation=annotation,
-            kind=Notification.Kind.MODERATION,
-        )
+    notify_moderation(recipient=recipient, actor=actor, annotation=annotation)

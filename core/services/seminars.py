@@ -82,14 +82,28 @@ def membership_set_role(*, membership: Membership, actor: User, role: str) -> Me
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor: User) -> None:
-    """An owner removes a member, or a member leaves (actor is the member)."""
+def membership_remove(*, membership: Membership, actor: User, reason: str = "") -> None:
+    """An owner removes a member (on the moderation log), or a member leaves."""
+    from annotate.services.moderation import log_event  # the log lives with moderation
+
     seminar = membership.seminar
-    if membership.user_id != actor.pk:
+    removed = membership.user_id != actor.pk
+    if removed:
         policy.require(policy.membership_of(actor, seminar), Action.MANAGE_MEMBERS)
     owners = _lock_owners(seminar, membership)
     if membership.role == Role.OWNER and len(owners) == 1:
         raise Conflict("A seminar must keep at least one owner: make someone else an owner first.")
+    if removed:
+        log_event(
+            seminar_id=seminar.pk,
+            actor=actor,
+            action="remove_member",
+            target_type="user",
+            target_id=membership.user_id,
+            old=membership.role,
+            new="removed",
+            reason=reason or f"{membership.user.name} removed",
+        )
     membership.delete()
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -267,3 +268,23 @@ def test_two_moderators_ruling_at_once_make_one_ruling(
         thread.join()
     assert sorted(outcomes) == ["This dispute has already been ruled on.", "ruled"]
     assert Ruling.objects.filter(dispute=opened).count() == 1
+
+
+def test_moderation_emails_the_author_after_commit(
+    claim: Annotation, roles: dict[str, User], django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    from annotate.models import Notification
+    from annotate.services.notifications import notification_email_send
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        moderation.content_set_hidden(
+            moderator=roles["moderator"], annotation=claim, hidden=True, reason="Off-topic."
+        )
+    assert len(callbacks) == 1  # the email waits for the commit, then goes through Celery
+    notification = Notification.objects.get(kind="moderation")
+    assert notification.recipient == roles["member"]
+    assert notification_email_send(notification_id=notification.pk) is True
+    assert mail.outbox[0].to == [roles["member"].email]
+    assert f"/claims/{claim.pk}/" in str(mail.outbox[0].body)

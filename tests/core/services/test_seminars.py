@@ -86,6 +86,12 @@ def test_member_leaves_and_owner_removes(seminar: Seminar, roles: dict[str, User
     observer = Membership.objects.get(seminar=seminar, user=roles["observer"])
     seminars.membership_remove(membership=observer, actor=roles["owner"])
     assert set(seminar.memberships.values_list("user__username", flat=True)) == {"olivia", "mona"}
+    from annotate.models import ModerationEvent
+
+    # Leaving is not moderation; removing someone is, and is on the log.
+    assert list(ModerationEvent.objects.values_list("action", "old_state")) == [
+        ("remove_member", "observer")
+    ]
 
 
 def test_member_cannot_remove_someone_else(seminar: Seminar, roles: dict[str, User]) -> None:

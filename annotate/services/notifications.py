@@ -1,0 +1,53 @@
+"""Telling members what happened to their work: in the app, and by email for moderation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+
+from annotate.models import Annotation, Notification
+from core.models import User
+
+
+def notify_moderation(*, recipient: User, actor: User, annotation: Annotation) -> None:
+    """An in-app notification, and an email after the transaction commits."""
+    if recipient.pk == actor.pk:
+        return
+    notification = Notification.objects.create(
+        recipient=recipient, actor=actor, annotation=annotation, kind=Notification.Kind.MODERATION
+    )
+    if recipient.email:
+        from annotate.tasks import send_notification_email  # tasks import this module
+
+        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Email a moderation notification; False if there is nothing (left) to send."""
+    notification = (
+        Notification.objects.select_related("recipient", "actor", "annotation__seminar")
+        .filter(pk=notification_id, kind=Notification.Kind.MODERATION)
+        .first()
+    )
+    if notification is None or not notification.recipient.email:
+        return False
+    annotation = notification.annotation
+    path = (
+        reverse("claim", args=[annotation.seminar.slug, annotation.pk])
+        if annotation.kind == Annotation.Kind.CLAIM
+        else reverse("notifications")
+    )
+    actor = notification.actor.name if notification.actor else "A moderator"
+    send_mail(
+        subject=f"[{annotation.seminar.name}] Moderation of “{annotation.exact[:50]}”",
+        message=(
+            f"{actor} acted on something of yours (or a dispute you are part of) in "
+            f"{annotation.seminar.name}.\n\nSee the decision and the moderation log: "
+            f"{settings.SITE_URL}{path}\n"
+        ),
+        from_email=None,
+        recipient_list=[notification.recipient.email],
+    )
+    return True
