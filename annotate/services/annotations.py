@@ -153,6 +153,14 @@ def annotation_update(
         raise StaleEdit(annotation)
     new_kind = kind if kind is not None else annotation.kind
     new_body = body if body is not None else annotation.body
+    argued = annotation.kind == Annotation.Kind.CLAIM and (
+        annotation.claim_status not in ("", "open") or annotation.disputes.exists()
+    )
+    if argued and (new_kind != annotation.kind or visibility == Annotation.Visibility.PRIVATE):
+        raise Conflict(
+            "This claim is being argued over: it stays a claim, visible to the "
+            "seminar. Withdraw it instead, while it is open."
+        )
     _check_body(new_kind, new_body)
     if visibility is not None and visibility not in Annotation.Visibility.values:
         raise ValidationError({"visibility": "Choose private or seminar."})

@@ -197,10 +197,14 @@ def _clean_evidence(claim: Annotation, evidence: Sequence[dict[str, Any]]) -> li
         kind = item.get("kind") if isinstance(item, dict) else None
         if kind == "passage" and revision is not None:
             start, end = item.get("start"), item.get("end")
-            if not (
-                isinstance(start, int)
-                and isinstance(end, int)
-                and 0 <= start < end <= len(revision.text)
+            if (
+                isinstance(start, bool)
+                or isinstance(end, bool)
+                or not (
+                    isinstance(start, int)
+                    and isinstance(end, int)
+                    and 0 <= start < end <= len(revision.text)
+                )
             ):
                 raise ValidationError({"evidence": "A cited passage must be inside the text."})
             cleaned.append(
@@ -370,6 +374,8 @@ def content_set_hidden(
     item.hidden = hidden
     item.modified_at = timezone.now()
     item.save(update_fields=["hidden", "modified_at"])
+    if reply is not None:  # readers watch their annotations' stamps, not replies'
+        Annotation.objects.filter(pk=item.annotation_id).update(modified_at=item.modified_at)
     kind = "annotation" if annotation else "reply"
     log_event(
         seminar_id=seminar_id,

@@ -136,3 +136,27 @@ def test_flag_queue_and_hide(
     assert "k-claim" not in reader.text  # members no longer see the hidden claim
     login(client, roles["member"])  # its author still does, marked
     assert "k-claim" in client.get(document.get_absolute_url()).text
+
+
+def test_moderator_hides_a_reply_from_the_reader(
+    client: Client, claim: Annotation, document: Document, roles: dict[str, User]
+) -> None:
+    reply = notes.reply_create(annotation=claim, user=roles["owner"], body="Rude words here.")
+    login(client, roles["moderator"])
+    response = client.post(
+        reverse("moderate", args=["hungary-1956", "hide"]),
+        {"reply": reply.pk, "reason": "Abusive.", "next": document.get_absolute_url()},
+    )
+    assert response.status_code == 302 and response["Location"] == document.get_absolute_url()
+    login(client, roles["observer"])
+    panel = client.get(
+        reverse("annotations-at", args=["hungary-1956", document.pk, claim.start]),
+        headers={"HX-Request": "true"},
+    )
+    assert "Rude words" not in panel.text and "Hidden by a moderator." in panel.text
+    login(client, roles["owner"])  # its author still sees it
+    panel = client.get(
+        reverse("annotations-at", args=["hungary-1956", document.pk, claim.start]),
+        headers={"HX-Request": "true"},
+    )
+    assert "Rude words" in panel.text
