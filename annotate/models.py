@@ -425,3 +425,57 @@ class ModerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type} {self.target_id}"
+
+
+# --- Exports --------------------------------------------------------------------------------
+
+
+class ExportJob(models.Model):
+    """One requested export: built by a Celery task, stored through Django's storage API."""
+
+    class Kind(models.TextChoices):
+        EDITION = "edition", "Annotated edition"
+        CLAIM = "claim", "Claim record"
+        ARCHIVE = "archive", "Seminar archive"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    format = models.CharField(max_length=16)
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    claim = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    options = models.JSONField(default=dict, blank=True)
+    # The same request (who, what, how) while one is queued or running reuses that job.
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    file = models.CharField(max_length=500, blank=True)  # a name in default_storage
+    file_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="export_progress_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.format} export {self.pk} ({self.status})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from annotate.services import notifications
+from annotate.services import exports, notifications
 
 
 @shared_task(
@@ -17,3 +17,21 @@ from annotate.services import notifications
 )
 def send_notification_email(notification_id: int) -> bool:
     return notifications.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=3,
+    time_limit=900,
+    soft_time_limit=870,
+)
+def build_export(job_id: int) -> str:
+    return exports.export_run(job_id=job_id).status
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
+def expire_exports() -> int:
+    return exports.exports_expire()

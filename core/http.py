@@ -33,3 +33,20 @@ def signed_in_user(request: HttpRequest | Request) -> User:
     user = request.user
     assert isinstance(user, User), "signed_in_user needs an authenticated request"
     return user
+
+
+def site_request() -> HttpRequest:
+    """A request standing for the site (SITE_URL), for building absolute URLs outside a
+    request: in Celery tasks."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    parts = urlsplit(settings.SITE_URL)
+    request = HttpRequest()
+    request.META["HTTP_HOST"] = parts.netloc
+    request.META["SERVER_PORT"] = str(parts.port or (443 if parts.scheme == "https" else 80))
+    if parts.scheme == "https":
+        request.META["wsgi.url_scheme"] = "https"
+        request.META["HTTPS"] = "on"
+    return request

@@ -141,6 +141,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "expire-exports": {"task": "annotate.tasks.expire_exports", "schedule": 3600.0},
+}
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 72)
 
 # --- Files ---------------------------------------------------------------------------------
 

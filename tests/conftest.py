@@ -66,8 +66,17 @@ def worker_mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def worker_media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """MEDIA_ROOT shared by the test worker and the tests that read what it stored."""
+    return tmp_path_factory.mktemp("worker-media")
+
+
+@pytest.fixture(scope="session")
 def celery_worker(
-    django_db_setup: None, django_db_blocker: object, worker_mail_dir: Path
+    django_db_setup: None,
+    django_db_blocker: object,
+    worker_mail_dir: Path,
+    worker_media_dir: Path,
 ) -> Iterator[subprocess.Popen]:
     """A real Celery worker process on the test database (use with transactional_db)."""
     from django.db import connection
@@ -81,6 +90,7 @@ def celery_worker(
         "REDIS_URL": settings.REDIS_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(worker_mail_dir),
+        "MEDIA_ROOT": str(worker_media_dir),
     }
     worker = subprocess.Popen(
         [

@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from annotate import api as texts
+from annotate import api_exports as exports_api
 from annotate import api_moderation as moderation
 from annotate import api_w3c as w3c
 from core.api import views
@@ -117,5 +118,12 @@ urlpatterns = [
         "seminars/<slug:slug>/moderation-queue/",
         moderation.ModerationQueue.as_view(),
         name="api-moderation-queue",
+    ),
+    path("exports/", exports_api.ExportList.as_view(), name="api-exports"),
+    path("exports/<int:pk>/", exports_api.ExportDetail.as_view(), name="api-export"),
+    path(
+        "exports/<int:pk>/download/",
+        exports_api.ExportDownload.as_view(),
+        name="api-export-download",
     ),
 ]

@@ -1,0 +1,107 @@
+"""Exports built by a real Celery worker: request, follow, download, privacy, idempotence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotate.models import Document, ExportJob
+from annotate.services import annotations as notes
+from annotate.services import exports
+from core.models import User
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+
+def wait_for(client: APIClient, url: str, seconds: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        data = client.get(url).json()
+        if data["status"] in ("succeeded", "failed"):
+            return data
+        time.sleep(0.2)
+    pytest.fail(f"the export did not finish: {data}")
+
+
+def test_jsonld_edition_through_the_worker(
+    celery_worker: subprocess.Popen,
+    worker_media_dir: Path,
+    settings: Any,
+    document: Document,
+    roles: dict[str, User],
+) -> None:
+    settings.MEDIA_ROOT = str(worker_media_dir)
+    assert document.current is not None
+    shared = notes.annotation_create(
+        document=document, user=roles["member"], start=0, end=8, body="Shared note."
+    )
+    notes.annotation_create(
+        document=document,
+        user=roles["moderator"],
+        start=4,
+        end=20,
+        body="PRIVATE-MARKER",
+        visibility="private",
+    )
+    client = APIClient()
+    client.force_authenticate(roles["member"])
+    response = client.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": "jsonld"},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    again = client.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": "jsonld"},
+        format="json",
+    )
+    data = wait_for(client, response.json()["url"])
+    assert data["status"] == "succeeded", data
+    assert again.json()["id"] in (data["id"], again.json()["id"])
+    download = client.get(data["download_url"])
+    assert download.status_code == 200
+    assert (
+        'filename="the-hungarian-revolution-of-1956-and-the-superpowers.jsonld"'
+        in (download["Content-Disposition"])
+    )
+    collection = json.loads(b"".join(download.streaming_content))
+    assert collection["type"] == "AnnotationCollection" and collection["total"] == 1
+    assert str(shared.pk) in collection["first"]["items"][0]["id"]
+    assert b"PRIVATE-MARKER" not in json.dumps(collection).encode()
+
+    # A finished job is not rebuilt: running it again changes nothing, and leaves one file.
+    job = ExportJob.objects.get(pk=data["id"])
+    assert exports.export_run(job_id=job.pk).file == job.file
+    assert len(list((worker_media_dir / "exports" / str(job.pk)).iterdir())) == 1
+
+    # Someone else, or a former member, gets 404 for the job and its file.
+    outsider = APIClient()
+    outsider.force_authenticate(roles["owner"])
+    assert outsider.get(data["url"]).status_code == 404
+    assert outsider.get(data["download_url"]).status_code == 404
+
+
+def test_bad_export_requests(document: Document, roles: dict[str, User]) -> None:
+    client = APIClient()
+    client.force_authenticate(roles["member"])
+    bad_format = client.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": "docx"},
+        format="json",
+    )
+    assert bad_format.status_code == 400 and "comes as" in bad_format.json()["detail"]
+    client.force_authenticate(roles["outsider"])
+    hidden = client.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": "jsonld"},
+        format="json",
+    )
+    assert hidden.status_code == 404
+    assert not ExportJob.objects.exists()
