@@ -217,3 +217,55 @@ def edition_jsonld(job: ExportJob) -> tuple[bytes, str, str]:
 
 def seminar_of(job: ExportJob) -> Seminar:
     return job.seminar
+
+
+def _edition(job: ExportJob) -> Any:
+    from annotate.exports.edition import build_edition
+
+    document = job.document
+    assert document is not None and document.current is not None
+    return build_edition(
+        document,
+        document.current,
+        chosen_annotations(job),
+        threads=bool(job.options.get("threads", True)),
+        seminar_name=document.seminar.name,
+        requester_name=job.requested_by.name,
+        exported_at=timezone.now(),
+    )
+
+
+@builder("edition", "html")
+def edition_html(job: ExportJob) -> tuple[bytes, str, str]:
+    from annotate.exports.html import render_html
+
+    assert job.document is not None
+    return (
+        render_html(_edition(job)).encode(),
+        f"{file_stem(job.document)}.html",
+        "text/html; charset=utf-8",
+    )
+
+
+@builder("edition", "markdown")
+def edition_markdown(job: ExportJob) -> tuple[bytes, str, str]:
+    from annotate.exports.markdown import render_markdown
+
+    assert job.document is not None
+    return (
+        render_markdown(_edition(job)).encode(),
+        f"{file_stem(job.document)}.md",
+        "text/markdown; charset=utf-8",
+    )
+
+
+@builder("edition", "tei")
+def edition_tei(job: ExportJob) -> tuple[bytes, str, str]:
+    from annotate.exports.tei import render_tei
+
+    assert job.document is not None
+    return (
+        render_tei(_edition(job)).encode(),
+        f"{file_stem(job.document)}.tei.xml",
+        "application/tei+xml",
+    )

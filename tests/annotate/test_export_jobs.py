@@ -19,6 +19,10 @@ from core.models import User
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 
+def file_bytes(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def wait_for(client: APIClient, url: str, seconds: float = 30) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -71,7 +75,7 @@ def test_jsonld_edition_through_the_worker(
         'filename="the-hungarian-revolution-of-1956-and-the-superpowers.jsonld"'
         in (download["Content-Disposition"])
     )
-    collection = json.loads(b"".join(download.streaming_content))
+    collection = json.loads(file_bytes(download))
     assert collection["type"] == "AnnotationCollection" and collection["total"] == 1
     assert str(shared.pk) in collection["first"]["items"][0]["id"]
     assert b"PRIVATE-MARKER" not in json.dumps(collection).encode()
@@ -105,3 +109,44 @@ def test_bad_export_requests(document: Document, roles: dict[str, User]) -> None
     )
     assert hidden.status_code == 404
     assert not ExportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("format_", "needle"),
+    [
+        ("html", b"<!DOCTYPE html"),
+        ("markdown", b"[^1]"),
+        ("tei", b"http://www.tei-c.org/ns/1.0"),
+    ],
+)
+def test_edition_formats_through_the_worker(
+    celery_worker: subprocess.Popen,
+    worker_media_dir: Path,
+    settings: Any,
+    document: Document,
+    roles: dict[str, User],
+    format_: str,
+    needle: bytes,
+) -> None:
+    settings.MEDIA_ROOT = str(worker_media_dir)
+    notes.annotation_create(document=document, user=roles["member"], start=0, end=8, body="A note.")
+    notes.annotation_create(
+        document=document,
+        user=roles["moderator"],
+        start=4,
+        end=20,
+        body="PRIVATE-MARKER",
+        visibility="private",
+    )
+    client = APIClient()
+    client.force_authenticate(roles["member"])
+    response = client.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": format_},
+        format="json",
+    )
+    data = wait_for(client, response.json()["url"])
+    assert data["status"] == "succeeded", data
+    content = file_bytes(client.get(data["download_url"]))
+    assert needle.lower() in content.lower()
+    assert b"PRIVATE-MARKER" not in content

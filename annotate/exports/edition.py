@@ -1,0 +1,231 @@
+"""The plain data every export format renders: a revision's text and structure, its notes.
+
+`build_edition` reads the objects it is given and nothing else: the caller has already decided
+which annotations (and replies) the requester may see. Renderers take the Edition only, so
+they never touch the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from annotate.rendering import Range
+
+
+@dataclass(frozen=True)
+class ReplyNote:
+    author: str
+    stance: str
+    body: str  # Markdown source, written by a member
+    created_at: datetime
+    depth: int = 0  # 0 answers the annotation, 1 answers a reply, …
+
+
+@dataclass(frozen=True)
+class Note:
+    number: int
+    start: int
+    end: int
+    exact: str
+    kind: str
+    author: str
+    created_at: datetime
+    body: str  # Markdown source, written by a member
+    tags: tuple[str, ...] = ()
+    claim_status: str = ""
+    replies: tuple[ReplyNote, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"n{self.number}"
+
+    @property
+    def kind_label(self) -> str:
+        return self.kind.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Correction:
+    """An editor's correction, in this revision's offsets: replacement = text[start:end]."""
+
+    start: int
+    end: int
+    original: str
+    replacement: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Edition:
+    title: str
+    author: str
+    citation: str
+    seminar: str
+    requester: str
+    revision_number: int
+    exported_at: datetime
+    contributors: tuple[str, ...]
+    threads: bool
+    # The revision: block_views() and revision_markers() read these attributes directly.
+    text: str
+    blocks: list[dict[str, Any]]
+    pages: list[dict[str, Any]]
+    footnote_refs: list[dict[str, Any]]
+    corrections: tuple[Correction, ...] = ()
+    revision_reason: str = ""
+    notes: tuple[Note, ...] = ()
+    joins: list[dict[str, Any]] = field(default_factory=list)
+
+    def ranges(self) -> list[Range]:
+        """One range per note, keyed "n<number>", for rendering.segment / block_views."""
+        return [Range(note.start, note.end, note.key) for note in self.notes]
+
+    def note(self, key: str) -> Note:
+        return self.notes[int(key[1:]) - 1]
+
+
+def _name(user: Any) -> str:
+    if user is None:
+        return "(deleted account)"
+    return str(getattr(user, "name", "") or user)
+
+
+def _shown(item: Any) -> bool:
+    return getattr(item, "deleted_at", None) is None and not getattr(item, "hidden", False)
+
+
+def corrections_of(revision: Any) -> list[Correction]:
+    """The revision's edits (offsets in the previous revision) mapped onto its own text."""
+    out = []
+    shift = 0
+    for edit in sorted(revision.edits, key=lambda e: (e["start"], e["end"])):
+        replacement = edit.get("replacement", "")
+        start = edit["start"] + shift
+        out.append(
+            Correction(
+                start=start,
+                end=start + len(replacement),
+                original=edit.get("original", ""),
+                replacement=replacement,
+                reason=edit.get("reason", ""),
+            )
+        )
+        shift += len(replacement) - (edit["end"] - edit["start"])
+    return out
+
+
+def _replies(annotation: Any) -> list[ReplyNote]:
+    replies = [r for r in annotation.replies.all() if _shown(r)]
+    by_parent: dict[int | None, list[Any]] = {}
+    ids = {r.pk for r in replies}
+    for reply in replies:
+        parent = reply.parent_id if reply.parent_id in ids else None
+        by_parent.setdefault(parent, []).append(reply)
+    out: list[ReplyNote] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for reply in sorted(by_parent.get(parent, []), key=lambda r: (r.created_at, r.pk)):
+            out.append(
+                ReplyNote(
+                    author=_name(reply.author),
+                    stance=reply.stance,
+                    body=reply.body,
+                    created_at=reply.created_at,
+                    depth=depth,
+                )
+            )
+            walk(reply.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def build_edition(
+    document: Any,
+    revision: Any,
+    annotations: Iterable[Any],
+    *,
+    threads: bool,
+    seminar_name: str,
+    requester_name: str,
+    exported_at: datetime,
+) -> Edition:
+    """The edition of `revision` with the given annotations as numbered notes.
+
+    Annotations without a span on this revision (orphaned ones, or ones anchored on another
+    revision) cannot be placed in the text and are left out; so are deleted or hidden ones.
+    Notes are numbered 1, 2, 3… by start offset (then end, then creation).
+    """
+    length = len(revision.text)
+    placed: list[Any] = [
+        a
+        for a in annotations
+        if _shown(a)
+        and a.start is not None
+        and a.end is not None
+        and a.revision_id == revision.pk
+        and 0 <= a.start < a.end <= length
+    ]
+    placed.sort(key=lambda a: (a.start, a.end, a.created_at, a.pk))
+    notes: list[Note] = []
+    contributors: dict[str, None] = {}
+    for number, annotation in enumerate(placed, start=1):
+        replies = _replies(annotation) if threads else []
+        contributors[_name(annotation.author)] = None
+        for reply in replies:
+            contributors[reply.author] = None
+        notes.append(
+            Note(
+                number=number,
+                start=annotation.start,
+                end=annotation.end,
+                exact=revision.text[annotation.start : annotation.end],
+                kind=annotation.kind,
+                author=_name(annotation.author),
+                created_at=annotation.created_at,
+                body=annotation.body,
+                tags=tuple(annotation.tags or ()),
+                claim_status=annotation.claim_status if annotation.kind == "claim" else "",
+                replies=tuple(replies),
+            )
+        )
+    return Edition(
+        title=document.title,
+        author=document.author,
+        citation=document.citation,
+        seminar=seminar_name,
+        requester=requester_name,
+        revision_number=revision.number,
+        exported_at=exported_at,
+        contributors=tuple(sorted(contributors, key=str.casefold)),
+        threads=threads,
+        text=revision.text,
+        blocks=list(revision.blocks),
+        pages=list(revision.pages),
+        footnote_refs=list(revision.footnote_refs),
+        corrections=tuple(corrections_of(revision)),
+        revision_reason=revision.reason if revision.number > 1 else "",
+        notes=tuple(notes),
+    )
+
+
+def note_calls(views: Sequence[Any]) -> dict[tuple[int, int], list[str]]:
+    """Where each note's call goes: after the last text piece it covers, as (block, piece).
+
+    Works on block_views()/segment() output whose pieces carry the note keys.
+    """
+    last: dict[str, tuple[int, int]] = {}
+    for b, view in enumerate(views):
+        for p, piece in enumerate(view.pieces):
+            if piece.kind == "text":
+                for key in piece.keys:
+                    last[key] = (b, p)
+    calls: dict[tuple[int, int], list[str]] = {}
+    for key, where in last.items():
+        calls.setdefault(where, []).append(key)
+    for keys in calls.values():
+        keys.sort(key=lambda k: int(k[1:]))
+    return calls

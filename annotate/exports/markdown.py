@@ -1,0 +1,149 @@
+"""The annotated edition as Markdown: the text with page markers and footnote references, the
+notes as Markdown footnotes [^n] after each annotated span, defined at the end.
+
+The reading text is escaped so that no word of it turns into Markdown syntax; members' notes
+are Markdown already and are kept as written (indented under their footnote).
+"""
+
+from __future__ import annotations
+
+import re
+
+from annotate.exports.edition import Edition, Note, note_calls
+from annotate.rendering import Piece, block_views
+
+ALWAYS = re.compile(r"([\\`*_\[\]<>|~^&$])")
+LINE_START = re.compile(r"^(\s*)([#+\-=>:]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def escape_md(text: str) -> str:
+    """Reading text as Markdown that shows exactly these characters."""
+    text = ALWAYS.sub(r"\\\1", text)
+
+    def lead(match: re.Match[str]) -> str:
+        spaces, mark = match.group(1), match.group(2)
+        if mark[0].isdigit():  # "1956." would start a list: escape the full stop instead
+            return spaces + mark
+        return f"{spaces}\\{mark}"
+
+    text = LINE_START.sub(lead, text)
+    # An ordered-list marker: digits then "." or ")" then a space, at a line's start.
+    return re.sub(r"^(\s*\d+)([.)])(?=\s|$)", r"\1\\\2", text, flags=re.MULTILINE)
+
+
+CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
+BAD_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data|file)\s*:", re.IGNORECASE)
+FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
+def inert_member_markdown(source: str) -> str:
+    """A member's Markdown with its raw HTML shown as text (`<` as `&lt;`, which renders the
+    same) and script links disarmed, so no Markdown tool that passes HTML through runs it.
+    Code spans and fenced code are left as written: they show their text verbatim anyway."""
+    out, fence = [], ""
+    for line in source.splitlines():
+        opened = FENCE.match(line)
+        if fence:
+            out.append(line)
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+            out.append(line)
+            continue
+        pieces, cursor = [], 0
+        for code in CODE_SPAN.finditer(line):
+            pieces += [_disarm(line[cursor : code.start()]), code.group(0)]
+            cursor = code.end()
+        pieces.append(_disarm(line[cursor:]))
+        out.append("".join(pieces))
+    return "\n".join(out)
+
+
+def _disarm(text: str) -> str:
+    return BAD_LINK.sub("](#blocked:", text.replace("<", "&lt;"))
+
+
+def _pieces(pieces: list[Piece], calls: dict[int, list[str]]) -> str:
+    out = []
+    for index, piece in enumerate(pieces):
+        if piece.kind == "text":
+            out.append(escape_md(piece.text))
+            for key in calls.get(index, ()):
+                out.append(f"[^{key[1:]}]")
+        elif piece.kind == "page":
+            out.append(f"[p. {escape_md(piece.label)}]")
+        elif piece.kind == "ref":
+            out.append(f"<sup>{escape_md(piece.label)}</sup>")
+    return "".join(out)
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line if line.strip() else "" for line in text.splitlines())
+
+
+def _definition(note: Note) -> str:
+    head = f"**{note.kind_label}** by {escape_md(note.author)}, {note.created_at:%Y-%m-%d}"
+    if note.claim_status:
+        head += f" (claim {note.claim_status.replace('_', ' ')})"
+    quote = note.exact if len(note.exact) <= 240 else note.exact[:239] + "…"
+    parts = [f"[^{note.number}]: {head}", "", _indent("> " + escape_md(" ".join(quote.split())))]
+    if note.body.strip():
+        parts += ["", _indent(inert_member_markdown(note.body.strip()))]
+    if note.tags:
+        parts += ["", _indent("Tags: " + ", ".join(f"`{t.replace('`', '')}`" for t in note.tags))]
+    for reply in note.replies:
+        stance = "" if reply.stance == "comment" else f" ({reply.stance})"
+        reply_head = f"**Reply** by {escape_md(reply.author)}{stance}, {reply.created_at:%Y-%m-%d}:"
+        quoted = ">" * (reply.depth + 1) + " "
+        lines = [quoted + reply_head, quoted.rstrip()]
+        body = inert_member_markdown(reply.body.strip())
+        lines += [(quoted + line).rstrip() for line in body.splitlines()]
+        parts += ["", _indent("\n".join(lines))]
+    return "\n".join(parts)
+
+
+def render_markdown(edition: Edition) -> str:
+    views = block_views(
+        edition,
+        edition.ranges(),
+        classify=lambda keys, depth: (
+            " ".join(sorted(keys)),
+            False,
+        ),
+    )
+    calls = note_calls(views)
+    out = [f"# {escape_md(edition.title)}", ""]
+    if edition.author:
+        out += [f"*{escape_md(edition.author)}*", ""]
+    if edition.citation:
+        out += [escape_md(edition.citation), ""]
+    out += [
+        f"- Seminar: {escape_md(edition.seminar)}",
+        f"- Revision: {edition.revision_number}",
+        f"- Exported: {edition.exported_at:%Y-%m-%d} by {escape_md(edition.requester)}",
+        f"- Contributors: {escape_md(', '.join(edition.contributors)) or 'none'}",
+        "",
+        "---",
+        "",
+    ]
+    for b, view in enumerate(views):
+        here = {p: keys for (vb, p), keys in calls.items() if vb == b}
+        if view.before:
+            out += [_pieces(view.before, {}), ""]
+        text = _pieces(view.pieces, here)
+        if view.kind == "heading":
+            out.append("#" * min(max(view.level, 1) + 1, 6) + " " + " ".join(text.split("\n")))
+        else:
+            out.append(text)
+        out.append("")
+    if edition.corrections:
+        out += [f"## Corrections in revision {edition.revision_number}", ""]
+        for c in edition.corrections:
+            reason = f" ({escape_md(c.reason)})" if c.reason else ""
+            out.append(f"- ~~{escape_md(c.original)}~~ → {escape_md(c.replacement)}{reason}")
+        out.append("")
+    for note in edition.notes:
+        out += [_definition(note), ""]
+    return "\n".join(out).rstrip("\n") + "\n"
