@@ -3,6 +3,7 @@
 from django.urls import path
 
 from annotate.views import annotations, texts
+from annotate.views import exports as export_views
 
 urlpatterns = [
     path("new/", texts.document_import, name="document-import"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/source/", texts.source, name="document-source"),
     path("<int:pk>/correct/", texts.correct, name="document-correct"),
     path("<int:pk>/changes/", annotations.changes, name="annotation-changes"),
+    path("<int:pk>/export/", export_views.export_create, name="export-create"),
     path("<int:pk>/annotations/", annotations.annotation_create, name="annotation-create"),
     path("<int:pk>/annotations/new/", annotations.composer, name="annotation-composer"),
     path(

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from annotate.views import annotations as annotation_views
 from annotate.views import claims as claim_views
+from annotate.views import exports as export_views
 from core.views import accounts, health, seminars
 
 account_patterns = [
@@ -71,6 +72,9 @@ urlpatterns = [
     path("invitations/", seminars.my_invitations, name="invitations"),
     path("invitations/claim/<str:token>/", seminars.invitation_claim, name="invitation-claim"),
     path("notifications/", annotation_views.notifications, name="notifications"),
+    path("exports/", export_views.export_list, name="exports"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export-download"),
+    path("exports/<int:pk>/retry/", export_views.export_retry, name="export-retry"),
     path("markdown/preview/", annotation_views.markdown_preview, name="markdown-preview"),
     path(
         "invitations/<int:pk>/<slug:answer>/",
