@@ -68,6 +68,7 @@ CONTEXT = 32
 THRESHOLD = 0.75
 MAX_PIECE_HITS = 2000
 MAX_REGIONS = 16
+FULL_SCAN_LIMIT = 20_000  # characters: below this a miss is re-checked over the whole text
 NARROW = 4  # buckets this wide or less: the context read at a region's middle is close
 MAX_ESTIMATES = 16384  # regions whose context is compared, when there are too many
 REANCHOR_REGIONS = 4  # after a correction a copy elsewhere is a long shot: look briefly
@@ -613,6 +614,10 @@ def _approximate(
         if complete:
             # A match with at most this many edits keeps a piece that was not skipped.
             done = max(done, budget - votes.skipped)
+    if best is None and len(text) <= FULL_SCAN_LIMIT:
+        # In repetitive text every piece can be too common to vote; on a text this small one
+        # alignment over all of it is cheap and settles the question.
+        verify(0, len(text))
     if best is None:
         return ORPHANED
     _, _, minus_start, end, d, context = best

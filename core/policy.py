@@ -95,21 +95,38 @@ def require(membership: Membership | None, action: Action) -> None:
         raise PermissionDenied(DENIED_MESSAGES[action])
 
 
+LIGHT_DEFER = (
+    "source_text",
+    "current__text",
+    "current__blocks",
+    "current__pages",
+    "current__footnote_refs",
+    "current__suspects",
+    "current__joins",
+    "current__line_map",
+    "current__edits",
+)
+
+
 def access_document(
     user: User | AnonymousUser,
     document_id: int,
     action: Action = Action.VIEW,
     *,
     seminar_slug: str | None = None,
+    light: bool = False,
 ) -> tuple[Document, Membership]:
-    """A document and the user's membership of its seminar; 404 for non-members."""
+    """A document and the user's membership of its seminar; 404 for non-members.
+
+    `light` leaves the source and the current revision's text and structure unloaded, for
+    requests that only need to know whose document it is (live polls, many times a minute).
+    """
     from annotate.models import Document
 
-    document = (
-        Document.objects.select_related("seminar", "current", "created_by")
-        .filter(pk=document_id)
-        .first()
-    )
+    documents = Document.objects.select_related("seminar", "current", "created_by")
+    if light:
+        documents = documents.defer(*LIGHT_DEFER)
+    document = documents.filter(pk=document_id).first()
     membership = membership_of(user, document.seminar) if document else None
     wrong_seminar = document is not None and seminar_slug not in (None, document.seminar.slug)
     if document is None or membership is None or wrong_seminar:

@@ -14,10 +14,17 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from core.models import Role, Seminar, User
 from core.runtime import BASE_DIR, with_database
 from tests.factories import PASSWORD, make_seminar, make_user, member
+
+# The same examples on every run, so `make test` passes or fails the same way everywhere;
+# explore new ones with HYPOTHESIS_PROFILE=explore.
+hypothesis_settings.register_profile("repeatable", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

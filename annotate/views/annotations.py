@@ -441,7 +441,7 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
     Polled every few seconds by every open reader: one indexed query when nothing changed.
     """
-    document, membership, revision = _document(request, slug, pk)
+    document, membership = policy.access_document(request.user, pk, seminar_slug=slug, light=True)
     user = signed_in_user(request)
     since = _since(request.GET.get("since", ""))
     newest = selectors.last_change(document)
@@ -457,6 +457,8 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         ).values_list("pk", "start", "end")
     )
     spans = [(s, e) for _, s, e in changed if s is not None and e is not None]
+    revision = Revision.objects.get(pk=document.current_id or 0)  # now the text is needed
+    revision.document = document
     filters = selectors.Filters.from_query(request.GET)
     if request.GET.get("highlights") == "off":
         blocks = rendering.block_views(revision)

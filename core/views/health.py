@@ -54,7 +54,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             report[name] = check()
         except Exception as error:  # a health check reports every failure, whatever it is
             healthy = False
-            report[name] = f"down: {type(error).__name__}: {error}"[:300]
+            # The probe is public: details (hosts, ports) only for developers and staff.
+            detailed = settings.DEBUG or getattr(request.user, "is_staff", False)
+            report[name] = f"down: {type(error).__name__}: {error}"[:300] if detailed else "down"
     return JsonResponse(
         {
             "status": "ok" if healthy else "unavailable",

@@ -76,7 +76,9 @@ def _seminar_context(seminar: Seminar, membership: Membership, **extra: Any) -> 
         "queue_count": moderation_queue_count(seminar)
         if policy.role_allows(membership.role, Action.MODERATE)
         else 0,
-        "documents": seminar.documents.select_related("current").order_by("title"),
+        "documents": seminar.documents.select_related("current")
+        .only("pk", "title", "author", "seminar", "current__number", "current__created_at")
+        .order_by("title"),
         "can_manage": policy.role_allows(membership.role, Action.MANAGE_MEMBERS),
         "links": seminar.invite_links.select_related("created_by")[:20] if can_invite else [],
         "pending": (
