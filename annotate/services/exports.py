@@ -269,3 +269,31 @@ def edition_tei(job: ExportJob) -> tuple[bytes, str, str]:
         f"{file_stem(job.document)}.tei.xml",
         "application/tei+xml",
     )
+
+
+def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """WeasyPrint's url_fetcher: an export fetches nothing, neither from the network nor
+    from the disk, whatever a member's Markdown asks for."""
+    raise ValueError(f"exports fetch nothing ({url[:80]})")
+
+
+@builder("edition", "pdf")
+def edition_pdf(job: ExportJob) -> tuple[bytes, str, str]:
+    """The HTML edition printed by WeasyPrint, with running heads and page numbers."""
+    from weasyprint import CSS, HTML
+
+    from annotate.exports.html import render_html
+
+    assert job.document is not None
+    edition = _edition(job)
+    title = job.document.title.replace("\\\\", "").replace('"', "'")[:80]
+    pages = CSS(
+        string=(
+            "@page { size: A4; margin: 22mm 20mm;"
+            f' @top-center {{ content: "{title}"; font-size: 8pt; color: #666; }}'
+            ' @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; } }'
+        ),
+        url_fetcher=refuse_fetch,
+    )
+    pdf = HTML(string=render_html(edition), url_fetcher=refuse_fetch).write_pdf(stylesheets=[pages])
+    return pdf or b"", f"{file_stem(job.document)}.pdf", "application/pdf"

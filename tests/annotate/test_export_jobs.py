@@ -150,3 +150,45 @@ def test_edition_formats_through_the_worker(
     content = file_bytes(client.get(data["download_url"]))
     assert needle.lower() in content.lower()
     assert b"PRIVATE-MARKER" not in content
+
+
+def test_pdf_edition_through_the_worker(
+    celery_worker: subprocess.Popen,
+    worker_media_dir: Path,
+    settings: Any,
+    document: Document,
+    roles: dict[str, User],
+) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    settings.MEDIA_ROOT = str(worker_media_dir)
+    notes.annotation_create(
+        document=document,
+        user=roles["member"],
+        start=0,
+        end=8,
+        body="See ![x](http://127.0.0.1:9/track.png) and [local](file:///etc/passwd).",
+    )
+    client = APIClient()
+    client.force_authenticate(roles["member"])
+    response = client.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": "pdf"},
+        format="json",
+    )
+    data = wait_for(client, response.json()["url"], seconds=60)
+    assert data["status"] == "succeeded", data
+    pdf = PdfReader(BytesIO(file_bytes(client.get(data["download_url"]))))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert len(pdf.pages) >= 5
+    assert "was determined by the status quo" in " ".join(text.split())
+    assert f"1 / {len(pdf.pages)}" in text  # page numbers in the footer
+
+
+def test_weasyprint_fetches_nothing() -> None:
+    from annotate.services.exports import refuse_fetch
+
+    with pytest.raises(ValueError, match="fetch nothing"):
+        refuse_fetch("file:///etc/passwd")
