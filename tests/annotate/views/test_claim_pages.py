@@ -160,3 +160,22 @@ def test_moderator_hides_a_reply_from_the_reader(
         headers={"HX-Request": "true"},
     )
     assert "Rude words" in panel.text
+
+
+def test_members_flag_a_reply_from_the_panel(
+    client: Client, claim: Annotation, document: Document, roles: dict[str, User]
+) -> None:
+    reply = notes.reply_create(annotation=claim, user=roles["owner"], body="Spam spam.")
+    login(client, roles["member"])
+    panel = client.get(
+        reverse("annotations-at", args=["hungary-1956", document.pk, claim.start]),
+        headers={"HX-Request": "true"},
+    )
+    assert f'name="reply" value="{reply.pk}"' in panel.text
+    flagged = client.post(
+        reverse("flag", args=["hungary-1956"]),
+        {"reply": reply.pk, "reason": "spam"},
+        headers={"HX-Request": "true"},
+    )
+    assert flagged.status_code == 201
+    assert Flag.objects.get().reply == reply
