@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -45,11 +44,7 @@ def job_data(job: ExportJob, request: Request) -> dict[str, Any]:
 
 
 def _job(request: Request, pk: int) -> ExportJob:
-    """A job of the requester's, in a seminar they still belong to; 404 otherwise."""
-    job = ExportJob.objects.filter(pk=pk, requested_by=signed_in_user(request)).first()
-    if job is None or policy.membership_of(request.user, job.seminar) is None:
-        raise Http404("No such export.")
-    return job
+    return exports.export_of(signed_in_user(request), pk)
 
 
 class ExportList(APIView):
@@ -100,14 +95,8 @@ class ExportDownload(APIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         job = _job(request, pk)
-        if job.document_id:
-            policy.access_document(request.user, job.document_id)  # still allowed to see it?
-        if job.status != ExportJob.Status.SUCCEEDED or not job.file:
-            raise Http404("This export has no file (yet, or any more).")
-        if not default_storage.exists(job.file):
-            raise Http404("This export's file has expired.")
         return FileResponse(
-            default_storage.open(job.file, "rb"),
+            exports.export_open(job),
             as_attachment=True,
             filename=job.file_name,
             content_type=job.content_type,

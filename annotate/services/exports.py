@@ -157,6 +157,29 @@ def export_run(*, job_id: int) -> ExportJob:
     return job
 
 
+def export_of(user: User, pk: int) -> ExportJob:
+    """The user's own export, while they still belong to its seminar and may see its text."""
+    from django.http import Http404
+
+    job = ExportJob.objects.filter(pk=pk, requested_by=user).first()
+    if job is None or policy.membership_of(user, job.seminar) is None:
+        raise Http404("No such export.")
+    if job.document_id:
+        policy.access_document(user, job.document_id)
+    return job
+
+
+def export_open(job: ExportJob) -> Any:
+    """The job's file, opened for reading; 404 while it has none, or once it expired."""
+    from django.http import Http404
+
+    if job.status != ExportJob.Status.SUCCEEDED or not job.file:
+        raise Http404("This export has no file (yet, or any more).")
+    if not default_storage.exists(job.file):
+        raise Http404("This export's file has expired.")
+    return default_storage.open(job.file, "rb")
+
+
 def exports_expire(*, now: Any = None) -> int:
     """Delete the files of expired exports (Celery beat runs this)."""
     now = now or timezone.now()

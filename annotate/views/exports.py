@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -67,25 +66,12 @@ def export_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("exports")
 
 
-def _own_job(request: HttpRequest, pk: int) -> ExportJob:
-    job = ExportJob.objects.filter(pk=pk, requested_by=signed_in_user(request)).first()
-    if job is None or policy.membership_of(request.user, job.seminar) is None:
-        raise Http404("No such export.")
-    if job.document_id:
-        policy.access_document(request.user, job.document_id)
-    return job
-
-
 @login_required
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     """Checked on every request: a link to a file is not a permission to read it."""
-    job = _own_job(request, pk)
-    if job.status != ExportJob.Status.SUCCEEDED or not job.file:
-        raise Http404("This export has no file (yet, or any more).")
-    if not default_storage.exists(job.file):
-        raise Http404("This export's file has expired.")
+    job = exports.export_of(signed_in_user(request), pk)
     return FileResponse(
-        default_storage.open(job.file, "rb"),
+        exports.export_open(job),
         as_attachment=True,
         filename=job.file_name,
         content_type=job.content_type,
@@ -95,5 +81,6 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_POST
 def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    exports.export_retry(job=_own_job(request, pk), user=signed_in_user(request))
+    user = signed_in_user(request)
+    exports.export_retry(job=exports.export_of(user, pk), user=user)
     return redirect("exports")

@@ -23,6 +23,19 @@ def file_bytes(response: Any) -> bytes:
     return b"".join(response.streaming_content)
 
 
+def export(
+    client: APIClient, document: Document, format_: str, seconds: float = 30
+) -> dict[str, Any]:
+    """Request an edition through the API and wait for the worker to finish it."""
+    response = client.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": format_},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    return wait_for(client, response.json()["url"], seconds)
+
+
 def wait_for(client: APIClient, url: str, seconds: float = 30) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -140,12 +153,7 @@ def test_edition_formats_through_the_worker(
     )
     client = APIClient()
     client.force_authenticate(roles["member"])
-    response = client.post(
-        "/api/v1/exports/",
-        {"kind": "edition", "document": document.pk, "format": format_},
-        format="json",
-    )
-    data = wait_for(client, response.json()["url"])
+    data = export(client, document, format_)
     assert data["status"] == "succeeded", data
     content = file_bytes(client.get(data["download_url"]))
     assert needle.lower() in content.lower()
@@ -173,12 +181,7 @@ def test_pdf_edition_through_the_worker(
     )
     client = APIClient()
     client.force_authenticate(roles["member"])
-    response = client.post(
-        "/api/v1/exports/",
-        {"kind": "edition", "document": document.pk, "format": "pdf"},
-        format="json",
-    )
-    data = wait_for(client, response.json()["url"], seconds=60)
+    data = export(client, document, "pdf", seconds=60)
     assert data["status"] == "succeeded", data
     pdf = PdfReader(BytesIO(file_bytes(client.get(data["download_url"]))))
     text = " ".join(page.extract_text() for page in pdf.pages)
