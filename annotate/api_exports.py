@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -16,11 +16,20 @@ from annotate.models import ExportJob
 from annotate.services import exports
 from core import policy
 from core.http import signed_in_user
+from core.models import Seminar
 
 
 class ExportRequestSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=ExportJob.Kind.choices)
-    document = serializers.IntegerField(required=False, min_value=1)
+    document = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="For an edition"
+    )
+    claim = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="For a claim record"
+    )
+    seminar = serializers.CharField(
+        required=False, max_length=100, help_text="For an archive: the seminar's slug or id"
+    )
     format = serializers.CharField(max_length=16)
     options = serializers.DictField(required=False, default=dict)
 
@@ -33,6 +42,8 @@ def job_data(job: ExportJob, request: Request) -> dict[str, Any]:
         "kind": job.kind,
         "format": job.format,
         "document": job.document_id,
+        "claim": job.claim_id,
+        "seminar": job.seminar.slug,
         "status": job.status,
         "progress": job.progress,
         "error": job.error or None,
@@ -41,6 +52,16 @@ def job_data(job: ExportJob, request: Request) -> dict[str, Any]:
         if ready
         else None,
     }
+
+
+def _seminar(user: Any, key: str) -> Seminar:
+    """A seminar by slug or id, for a member; 404 for anyone else."""
+    found = Seminar.objects.filter(slug=key).first()
+    if found is None and key.isascii() and key.isdigit() and len(key) < 18:
+        found = Seminar.objects.filter(pk=int(key)).first()
+    if found is None or policy.membership_of(user, found) is None:
+        raise Http404("No such seminar.")
+    return found
 
 
 def _job(request: Request, pk: int) -> ExportJob:
@@ -58,22 +79,30 @@ class ExportList(APIView):
         params = ExportRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        document = None
-        if data.get("document"):
-            document, _ = policy.access_document(request.user, data["document"])
+        user = signed_in_user(request)
+        target: dict[str, Any] = {}
+        if data["kind"] == ExportJob.Kind.EDITION and data.get("document"):
+            target["document"], _ = policy.access_document(user, data["document"])
+        elif data["kind"] == ExportJob.Kind.CLAIM and data.get("claim"):
+            target["claim"] = exports.claim_for(user, data["claim"])
+        elif data["kind"] == ExportJob.Kind.ARCHIVE and data.get("seminar"):
+            target["seminar"] = _seminar(user, data["seminar"])
         job = exports.export_request(
-            user=signed_in_user(request),
+            user=user,
             kind=data["kind"],
             format=data["format"],
-            document=document,
             options=data["options"],
+            **target,
         )
         body = job_data(job, request)
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
     @extend_schema(responses=dict, operation_id="v1_exports_list", summary="My exports")
     def get(self, request: Request) -> Response:
-        jobs = ExportJob.objects.filter(requested_by=signed_in_user(request))[:100]
+        user = signed_in_user(request)
+        jobs = ExportJob.objects.filter(
+            requested_by=user, seminar__memberships__user=user
+        ).select_related("seminar")[:100]
         return Response([job_data(job, request) for job in jobs])
 
 

@@ -255,13 +255,20 @@ class Notification(models.Model):
         REPLY = "reply", "Reply"
         MENTION = "mention", "Mention"
         MODERATION = "moderation", "Moderation"
+        EXPORT = "export", "Export"
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="+")
+    # What it is about: an annotation (reply, mention, moderation) or an export (ready/failed).
+    annotation = models.ForeignKey(
+        Annotation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     reply = models.ForeignKey(
         Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    export = models.ForeignKey(
+        "ExportJob", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -269,6 +276,12 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(annotation__isnull=False) | models.Q(export__isnull=False),
+                name="notification_has_subject",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient}"

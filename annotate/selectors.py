@@ -263,12 +263,14 @@ def queue_count(seminar: Any) -> int:
 
 def notifications_for(user: User) -> QuerySet[Any]:
     """A member's notifications about annotations they can still see (in their seminars,
-    shared or their own)."""
+    shared or their own), and about their exports from seminars they still belong to."""
     from annotate.models import Notification
 
-    return Notification.objects.filter(
-        recipient=user, annotation__seminar__memberships__user=user
-    ).filter(Q(annotation__visibility=Annotation.Visibility.SEMINAR) | Q(annotation__author=user))
+    about_annotation = Q(annotation__seminar__memberships__user=user) & (
+        Q(annotation__visibility=Annotation.Visibility.SEMINAR) | Q(annotation__author=user)
+    )
+    about_export = Q(export__requested_by=user, export__seminar__memberships__user=user)
+    return Notification.objects.filter(recipient=user).filter(about_annotation | about_export)
 
 
 def last_change(document: Document) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import DatabaseError
 
 from annotate.services import exports, notifications
 
@@ -20,16 +22,28 @@ def send_notification_email(notification_id: int) -> bool:
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
     max_retries=3,
     time_limit=900,
     soft_time_limit=870,
 )
-def build_export(job_id: int) -> str:
-    return exports.export_run(job_id=job_id).status
+def build_export(self: Task, job_id: int) -> str:
+    """Build an export; a transient failure (storage, database) is retried with backoff, any
+    other failure ends the job as failed, with a message its requester can read."""
+    try:
+        return exports.export_run(job_id=job_id).status
+    except (OSError, DatabaseError) as error:
+        if self.request.retries < (self.max_retries or 0):
+            delay = settings.EXPORT_RETRY_SECONDS * 2**self.request.retries
+            exports.export_retrying(job_id=job_id, error=error, delay=delay)
+            raise self.retry(exc=error, countdown=delay) from error
+        exports.export_failed(job_id=job_id, error=error)
+        raise
+    except Exception as error:
+        exports.export_failed(job_id=job_id, error=error)
+        raise
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)

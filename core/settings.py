@@ -139,12 +139,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task whose worker died unacknowledged is delivered again after this many seconds; keep it
+# well above the longest task's time limit, or a slow task runs twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-exports": {"task": "annotate.tasks.expire_exports", "schedule": 3600.0},
 }
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 72)
+EXPORT_RETRY_SECONDS = env_int("EXPORT_RETRY_SECONDS", 10)  # first retry's delay; doubles
 
 # --- Files ---------------------------------------------------------------------------------
 

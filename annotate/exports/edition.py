@@ -25,6 +25,54 @@ class ReplyNote:
 
 
 @dataclass(frozen=True)
+class RulingNote:
+    moderator: str
+    decision: str  # "accept" or "dismiss"
+    text: str  # Markdown source, written by a moderator
+    claim_status: str  # the claim's status the ruling set
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DisputeNote:
+    opened_by: str
+    grounds: str  # a Dispute.Grounds value
+    statement: str  # Markdown source
+    evidence: tuple[str, ...]  # each citation as one line of plain text
+    status: str  # open, accepted, dismissed
+    created_at: datetime
+    ruling: RulingNote | None = None
+
+    @property
+    def grounds_label(self) -> str:
+        return self.grounds.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class StatusNote:
+    """One change of a claim's status (its history)."""
+
+    old: str
+    new: str
+    actor: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One moderation action from the seminar's audit log."""
+
+    created_at: datetime
+    actor: str
+    action: str
+    target: str  # e.g. "annotation 12"
+    old_state: str
+    new_state: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Note:
     number: int
     start: int
@@ -37,6 +85,8 @@ class Note:
     tags: tuple[str, ...] = ()
     claim_status: str = ""
     replies: tuple[ReplyNote, ...] = ()
+    disputes: tuple[DisputeNote, ...] = ()
+    history: tuple[StatusNote, ...] = ()
 
     @property
     def key(self) -> str:
@@ -77,6 +127,7 @@ class Edition:
     corrections: tuple[Correction, ...] = ()
     revision_reason: str = ""
     notes: tuple[Note, ...] = ()
+    log: tuple[LogEntry, ...] = ()
     joins: list[dict[str, Any]] = field(default_factory=list)
 
     def ranges(self) -> list[Range]:
@@ -143,6 +194,93 @@ def _replies(annotation: Any) -> list[ReplyNote]:
     return out
 
 
+def evidence_line(item: dict[str, Any]) -> str:
+    """A dispute's citation as one line of plain text."""
+    kind = item.get("kind")
+    if kind == "passage":
+        where = f"characters {item.get('start')}–{item.get('end')}"
+        return f"This text, “{item.get('exact', '')}” ({where})"
+    if kind == "source":
+        page = f", p. {item['page']}" if item.get("page") else ""
+        return f"{item.get('citation', '')}{page}"
+    if kind == "url":
+        title = item.get("title") or item.get("url", "")
+        return f"{title} <{item.get('url', '')}>" if item.get("url") != title else title
+    return str(item.get("text") or item)
+
+
+def _disputes(annotation: Any) -> list[DisputeNote]:
+    out = []
+    for dispute in annotation.disputes.all():
+        ruling = getattr(dispute, "ruling", None)
+        out.append(
+            DisputeNote(
+                opened_by=_name(dispute.opened_by),
+                grounds=dispute.grounds,
+                statement=dispute.statement,
+                evidence=tuple(evidence_line(e) for e in dispute.evidence or ()),
+                status=dispute.status,
+                created_at=dispute.created_at,
+                ruling=RulingNote(
+                    moderator=_name(ruling.moderator),
+                    decision=ruling.decision,
+                    text=ruling.text,
+                    claim_status=ruling.claim_status,
+                    created_at=ruling.created_at,
+                )
+                if ruling is not None
+                else None,
+            )
+        )
+    return out
+
+
+def _history(annotation: Any) -> list[StatusNote]:
+    return [
+        StatusNote(
+            old=change.old,
+            new=change.new,
+            actor=_name(change.actor),
+            reason=change.reason,
+            created_at=change.created_at,
+        )
+        for change in annotation.status_changes.all()
+    ]
+
+
+def note_of(annotation: Any, number: int, text: str, *, threads: bool) -> Note:
+    """One annotation as a numbered note; with `threads`, its replies and, for a claim, its
+    disputes (with their rulings) and status history, as prefetched by the caller."""
+    claim = annotation.kind == "claim"
+    return Note(
+        number=number,
+        start=annotation.start,
+        end=annotation.end,
+        exact=text[annotation.start : annotation.end],
+        kind=annotation.kind,
+        author=_name(annotation.author),
+        created_at=annotation.created_at,
+        body=annotation.body,
+        tags=tuple(annotation.tags or ()),
+        claim_status=(annotation.claim_status or "open") if claim else "",
+        replies=tuple(_replies(annotation)) if threads else (),
+        disputes=tuple(_disputes(annotation)) if threads and claim else (),
+        history=tuple(_history(annotation)) if threads and claim else (),
+    )
+
+
+def log_entry(event: Any) -> LogEntry:
+    return LogEntry(
+        created_at=event.created_at,
+        actor=event.actor_name or "(system)",
+        action=event.action.replace("_", " "),
+        target=f"{event.target_type} {event.target_id}",
+        old_state=event.old_state,
+        new_state=event.new_state,
+        reason=event.reason,
+    )
+
+
 def build_edition(
     document: Any,
     revision: Any,
@@ -152,6 +290,7 @@ def build_edition(
     seminar_name: str,
     requester_name: str,
     exported_at: datetime,
+    log: Sequence[LogEntry] = (),
 ) -> Edition:
     """The edition of `revision` with the given annotations as numbered notes.
 
@@ -173,25 +312,12 @@ def build_edition(
     notes: list[Note] = []
     contributors: dict[str, None] = {}
     for number, annotation in enumerate(placed, start=1):
-        replies = _replies(annotation) if threads else []
-        contributors[_name(annotation.author)] = None
-        for reply in replies:
-            contributors[reply.author] = None
-        notes.append(
-            Note(
-                number=number,
-                start=annotation.start,
-                end=annotation.end,
-                exact=revision.text[annotation.start : annotation.end],
-                kind=annotation.kind,
-                author=_name(annotation.author),
-                created_at=annotation.created_at,
-                body=annotation.body,
-                tags=tuple(annotation.tags or ()),
-                claim_status=annotation.claim_status if annotation.kind == "claim" else "",
-                replies=tuple(replies),
-            )
-        )
+        note = note_of(annotation, number, revision.text, threads=threads)
+        for name in (note.author, *(r.author for r in note.replies)):
+            contributors[name] = None
+        for dispute in note.disputes:
+            contributors[dispute.opened_by] = None
+        notes.append(note)
     return Edition(
         title=document.title,
         author=document.author,
@@ -209,6 +335,7 @@ def build_edition(
         corrections=tuple(corrections_of(revision)),
         revision_reason=revision.reason if revision.number > 1 else "",
         notes=tuple(notes),
+        log=tuple(log),
     )
 
 
@@ -222,7 +349,8 @@ def note_calls(views: Sequence[Any]) -> dict[tuple[int, int], list[str]]:
         for p, piece in enumerate(view.pieces):
             if piece.kind == "text":
                 for key in piece.keys:
-                    last[key] = (b, p)
+                    if key[0] == "n":  # notes; other ranges (corrections) have no call
+                        last[key] = (b, p)
     calls: dict[tuple[int, int], list[str]] = {}
     for key, where in last.items():
         calls.setdefault(where, []).append(key)

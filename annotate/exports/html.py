@@ -11,8 +11,8 @@ import re
 from html import escape
 
 from annotate import markdown
-from annotate.exports.edition import Edition, Note, note_calls
-from annotate.rendering import BlockView, Piece, block_views, page_html
+from annotate.exports.edition import DisputeNote, Edition, LogEntry, Note, StatusNote, note_calls
+from annotate.rendering import BlockView, Piece, Range, block_views, page_html
 
 CSS = """
 :root { --ink: #1d1d1b; --muted: #666; --rule: #d8d3c8; --mark: #fff2b3; --mark2: #ffe27a;
@@ -61,7 +61,17 @@ sup.calls a, .note-head a { color: #8a3b12; text-decoration: none; }
 .replies .stance { font-family: system-ui, sans-serif; font-size: .75rem; color: var(--muted); }
 .endnotes { border-top: 1px solid var(--rule); margin-top: 3rem; padding-top: 1rem; }
 .endnotes ol { list-style: none; padding: 0; }
-.corrections { font-size: .85rem; }
+.corrections, .log { font-size: .85rem; }
+ins.corr { text-decoration: underline dotted #12602a; }
+.disputes, .history { font-family: system-ui, sans-serif; font-size: .8rem; margin: .4rem 0; }
+.dispute { border: 1px solid var(--rule); border-radius: 4px; padding: .3rem .5rem;
+  margin: .3rem 0; }
+.dispute .evidence { margin: .2rem 0; padding-left: 1.2rem; }
+.ruling { border-left: 3px solid #8a3b12; padding-left: .5rem; margin-top: .3rem; }
+.history { color: var(--muted); padding-left: 1.2rem; }
+.log table { border-collapse: collapse; width: 100%; }
+.log th, .log td { text-align: left; vertical-align: top; padding: .2rem .4rem;
+  border-bottom: 1px solid var(--rule); }
 .corrections del { color: #8a1212; }
 .corrections ins { color: #12602a; text-decoration: none; }
 span.mention { font-weight: bold; }
@@ -99,7 +109,7 @@ def _member(source: str) -> str:
     return LINK.sub(unlink, markdown.render(source))
 
 
-def _date(value: object) -> str:
+def day(value: object) -> str:
     return value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
 
 
@@ -107,7 +117,7 @@ def _title_page(edition: Edition) -> str:
     rows = [
         ("Seminar", edition.seminar),
         ("Revision", str(edition.revision_number)),
-        ("Exported", _date(edition.exported_at)),
+        ("Exported", day(edition.exported_at)),
         ("Exported by", edition.requester),
         ("Notes", str(len(edition.notes))),
         ("Contributors", ", ".join(edition.contributors) or "none"),
@@ -129,14 +139,19 @@ def _calls(keys: list[str]) -> str:
     return f'<sup class="calls" data-nontext>{links}</sup>'
 
 
-def _pieces(pieces: list[Piece], calls: dict[int, list[str]]) -> str:
+def _pieces(pieces: list[Piece], calls: dict[int, list[str]], edition: Edition) -> str:
     out = []
     for index, piece in enumerate(pieces):
         if piece.kind == "text":
             text = escape(piece.text)
-            if piece.keys:
-                numbers = " ".join(sorted((k[1:] for k in piece.keys), key=int))
-                depth = min(len(piece.keys), 5)
+            corrected = [k for k in piece.keys if k[0] == "c"]
+            if corrected:  # the editor's correction of what the OCR read
+                was = edition.corrections[int(corrected[0][1:])].original
+                text = f'<ins class="corr" title="{escape(f"OCR read: {was}")}">{text}</ins>'
+            notes = [k for k in piece.keys if k[0] == "n"]
+            if notes:
+                numbers = " ".join(sorted((k[1:] for k in notes), key=int))
+                depth = min(len(notes), 5)
                 out.append(f'<span class="a d{depth}" data-notes="{numbers}">{text}</span>')
             else:
                 out.append(text)
@@ -150,14 +165,14 @@ def _pieces(pieces: list[Piece], calls: dict[int, list[str]]) -> str:
     return "".join(out)
 
 
-def _note(note: Note, *, margin: bool) -> str:
+def note_html(note: Note, *, margin: bool) -> str:
     ident = f"m-note-{note.number}" if margin else f"note-{note.number}"
     target = f"#call-{note.number}"
     head = [
         f'<a class="num" href="{target}">{note.number}</a>',
         f'<span class="kind">{escape(note.kind_label)}</span>',
         f"by {escape(note.author)}",
-        escape(_date(note.created_at)),
+        escape(day(note.created_at)),
     ]
     if note.claim_status:
         head.append(f"claim {escape(note.claim_status.replace('_', ' '))}")
@@ -179,32 +194,92 @@ def _note(note: Note, *, margin: bool) -> str:
             indent = f' style="margin-left:{min(reply.depth, 6)}rem"' if reply.depth else ""
             out.append(
                 f'<li{indent}><div class="stance">{escape(reply.author)}{stance} · '
-                f"{escape(_date(reply.created_at))}</div>{_member(reply.body)}</li>"
+                f"{escape(day(reply.created_at))}</div>{_member(reply.body)}</li>"
             )
         out.append("</ul>")
+    if note.disputes:
+        out.append('<div class="disputes">')
+        out += [_dispute(dispute) for dispute in note.disputes]
+        out.append("</div>")
+    if note.history:
+        out.append(_history(note.history))
     out.append("</div>")
     return "".join(out)
 
 
-def _block(view: BlockView, calls: dict[int, list[str]], notes: list[Note]) -> str:
+def _dispute(dispute: DisputeNote) -> str:
+    out = [
+        '<div class="dispute">',
+        f"<div><strong>Dispute</strong> ({escape(dispute.grounds_label)}) by "
+        f"{escape(dispute.opened_by)} · {escape(day(dispute.created_at))} · "
+        f"{escape(dispute.status)}</div>",
+        _member(dispute.statement),
+    ]
+    if dispute.evidence:
+        items = "".join(f"<li>{escape(line)}</li>" for line in dispute.evidence)
+        out.append(f'<ul class="evidence">{items}</ul>')
+    if dispute.ruling is not None:
+        ruling = dispute.ruling
+        out.append(
+            f'<div class="ruling"><strong>Ruling</strong>: {escape(ruling.decision)} by '
+            f"{escape(ruling.moderator)} · {escape(day(ruling.created_at))} · claim "
+            f"{escape(ruling.claim_status.replace('_', ' '))}{_member(ruling.text)}</div>"
+        )
+    out.append("</div>")
+    return "".join(out)
+
+
+def _history(history: tuple[StatusNote, ...]) -> str:
+    items = "".join(
+        f"<li>{escape(day(change.created_at))}: {escape(change.old or 'new')} → "
+        f"{escape(change.new)} by {escape(change.actor)}"
+        + (f" ({escape(change.reason)})" if change.reason else "")
+        + "</li>"
+        for change in history
+    )
+    return f'<ol class="history">{items}</ol>'
+
+
+def log_table(log: tuple[LogEntry, ...]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(entry.created_at.strftime('%Y-%m-%d %H:%M'))}</td>"
+        f"<td>{escape(entry.actor)}</td><td>{escape(entry.action)}</td>"
+        f"<td>{escape(entry.target)}</td>"
+        f"<td>{escape(entry.old_state)}{' → ' if entry.new_state else ''}"
+        f"{escape(entry.new_state)}</td><td>{escape(entry.reason)}</td></tr>"
+        for entry in log
+    )
+    return (
+        '<section class="log"><h2>Moderation log</h2><table><thead><tr><th>When</th>'
+        "<th>Who</th><th>Action</th><th>On</th><th>State</th><th>Reason</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _block(
+    view: BlockView, calls: dict[int, list[str]], notes: list[Note], edition: Edition
+) -> str:
     out = []
     if notes:
         out.append('<aside class="margin" aria-hidden="true">')
-        out += [_note(note, margin=True) for note in notes]
+        out += [note_html(note, margin=True) for note in notes]
         out.append("</aside>")
     attrs = f'data-block data-start="{view.start}" data-end="{view.end}"'
     if view.kind == "heading":
         if view.before:
-            out.append(f'<div class="pb-line">{_pieces(view.before, {})}</div>')
+            out.append(f'<div class="pb-line">{_pieces(view.before, {}, edition)}</div>')
         level = min(max(view.level, 1) + 1, 6)
-        out.append(f'<h{level} id="{view.anchor}" {attrs}>{_pieces(view.pieces, calls)}</h{level}>')
+        text = _pieces(view.pieces, calls, edition)
+        out.append(f'<h{level} id="{view.anchor}" {attrs}>{text}</h{level}>')
     else:
         number = (
             f'<span class="pn" data-nontext>¶{view.number}</span>'
             if view.number is not None
             else ""
         )
-        out.append(f'<p id="{view.anchor}" {attrs}>{number}{_pieces(view.pieces, calls)}</p>')
+        out.append(
+            f'<p id="{view.anchor}" {attrs}>{number}{_pieces(view.pieces, calls, edition)}</p>'
+        )
     return "".join(out)
 
 
@@ -214,14 +289,17 @@ def _classify(keys: frozenset[str], depth: int) -> tuple[str, bool]:
 
 
 def render_html(edition: Edition) -> str:
-    views = block_views(edition, edition.ranges(), classify=_classify)
+    corrected = [
+        Range(c.start, c.end, f"c{i}") for i, c in enumerate(edition.corrections) if c.end > c.start
+    ]
+    views = block_views(edition, edition.ranges() + corrected, classify=_classify)
     calls = note_calls(views)
     body = []
     for b, view in enumerate(views):
         here = {p: keys for (vb, p), keys in calls.items() if vb == b}
         notes = [edition.note(k) for p in sorted(here) for k in here[p]]
-        body.append(_block(view, here, notes))
-    endnotes = "".join(f"<li>{_note(note, margin=False)}</li>" for note in edition.notes)
+        body.append(_block(view, here, notes, edition))
+    endnotes = "".join(f"<li>{note_html(note, margin=False)}</li>" for note in edition.notes)
     corrections = ""
     if edition.corrections:
         items = "".join(
@@ -246,5 +324,5 @@ def render_html(edition: Edition) -> str:
         f"{_title_page(edition)}"
         f'<article class="text">{"".join(body)}</article>'
         f'<section class="endnotes"><h2>Notes</h2><ol>{endnotes}</ol></section>'
-        f"{corrections}</main></body></html>\n"
+        f"{corrections}{log_table(edition.log) if edition.log else ''}</main></body></html>\n"
     )

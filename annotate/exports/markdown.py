@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from annotate.exports.edition import Edition, Note, note_calls
+from annotate.exports.edition import DisputeNote, Edition, LogEntry, Note, StatusNote, note_calls
 from annotate.rendering import Piece, block_views
 
 ALWAYS = re.compile(r"([\\`*_\[\]<>|~^&$])")
@@ -101,7 +101,55 @@ def _definition(note: Note) -> str:
         body = inert_member_markdown(reply.body.strip())
         lines += [(quoted + line).rstrip() for line in body.splitlines()]
         parts += ["", _indent("\n".join(lines))]
+    for dispute in note.disputes:
+        parts += ["", _indent(dispute_markdown(dispute))]
+    if note.history:
+        parts += ["", _indent(history_markdown(note.history))]
     return "\n".join(parts)
+
+
+def dispute_markdown(dispute: DisputeNote) -> str:
+    lines = [
+        f"**Dispute** ({dispute.grounds_label}) by {escape_md(dispute.opened_by)}, "
+        f"{dispute.created_at:%Y-%m-%d}, {dispute.status}:",
+        "",
+        inert_member_markdown(dispute.statement.strip()),
+    ]
+    if dispute.evidence:
+        lines += ["", "Evidence:", ""] + [f"- {escape_md(line)}" for line in dispute.evidence]
+    if dispute.ruling is not None:
+        ruling = dispute.ruling
+        lines += [
+            "",
+            f"**Ruling**: {ruling.decision} by {escape_md(ruling.moderator)}, "
+            f"{ruling.created_at:%Y-%m-%d}; claim {ruling.claim_status.replace('_', ' ')}.",
+            "",
+            inert_member_markdown(ruling.text.strip()),
+        ]
+    return "\n".join(lines)
+
+
+def history_markdown(history: tuple[StatusNote, ...]) -> str:
+    lines = ["Status history:", ""]
+    for change in history:
+        reason = f" ({escape_md(change.reason)})" if change.reason else ""
+        lines.append(
+            f"- {change.created_at:%Y-%m-%d}: {change.old or 'new'} → {change.new} "
+            f"by {escape_md(change.actor)}{reason}"
+        )
+    return "\n".join(lines)
+
+
+def log_markdown(log: tuple[LogEntry, ...]) -> str:
+    lines = ["## Moderation log", ""]
+    for entry in log:
+        state = f" ({entry.old_state} → {entry.new_state})" if entry.new_state else ""
+        reason = f": {escape_md(entry.reason)}" if entry.reason else ""
+        lines.append(
+            f"- {entry.created_at:%Y-%m-%d %H:%M} {escape_md(entry.actor)} — {entry.action} "
+            f"{entry.target}{state}{reason}"
+        )
+    return "\n".join(lines)
 
 
 def render_markdown(edition: Edition) -> str:
@@ -144,6 +192,8 @@ def render_markdown(edition: Edition) -> str:
             reason = f" ({escape_md(c.reason)})" if c.reason else ""
             out.append(f"- ~~{escape_md(c.original)}~~ → {escape_md(c.replacement)}{reason}")
         out.append("")
+    if edition.log:
+        out += [log_markdown(edition.log), ""]
     for note in edition.notes:
         out += [_definition(note), ""]
     return "\n".join(out).rstrip("\n") + "\n"

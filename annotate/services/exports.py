@@ -18,16 +18,30 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
 from annotate import selectors
-from annotate.models import Annotation, Document, ExportJob
+from annotate.models import (
+    Annotation,
+    ClaimStatus,
+    ClaimStatusChange,
+    Dispute,
+    Document,
+    ExportJob,
+    ModerationEvent,
+)
+from annotate.services import notifications
 from core import policy
 from core.http import site_request
 from core.models import Seminar, User
 from core.policy import Action
 
+MAX_ATTEMPTS = 5
+HTML_TYPE = "text/html; charset=utf-8"
+MARKDOWN_TYPE = "text/markdown; charset=utf-8"
+PDF_TYPE = "application/pdf"
 Builder = Callable[[ExportJob], tuple[bytes, str, str]]  # → (content, file name, media type)
 BUILDERS: dict[tuple[str, str], Builder] = {}
 
@@ -46,25 +60,39 @@ def export_request(
     kind: str,
     format: str,
     document: Document | None = None,
+    claim: Annotation | None = None,
+    seminar: Seminar | None = None,
     options: dict[str, Any] | None = None,
 ) -> ExportJob:
-    """Create an export job (or reuse an identical one still in progress) and queue it."""
-    options = _clean_options(options or {})
+    """Create an export job (or reuse an identical one still in progress) and queue it.
+
+    An edition needs the `document`, a claim record the `claim`, an archive the `seminar`;
+    the caller has checked the user may see it (this checks again, it costs little).
+    """
+    if kind not in ExportJob.Kind.values:
+        raise ValidationError({"kind": f"Unknown export kind {kind!r}."})
     if (kind, format) not in BUILDERS:
         formats = sorted(f for k, f in BUILDERS if k == kind)
-        raise ValidationError(
-            {
-                "format": f"A {kind} export comes as: {', '.join(formats)}."
-                if formats
-                else f"Unknown export kind {kind!r}."
-            }
-        )
-    if kind == ExportJob.Kind.EDITION and document is None:
-        raise ValidationError({"document": "Choose the text to export."})
-    assert document is not None
-    policy.require(policy.membership_of(user, document.seminar), Action.VIEW)
+        raise ValidationError({"format": f"A {kind} export comes as: {', '.join(formats)}."})
+    options = _clean_options(options or {})
+    if kind == ExportJob.Kind.EDITION:
+        if document is None:
+            raise ValidationError({"document": "Choose the text to export."})
+        claim, seminar = None, document.seminar
+        policy.access_document(user, document.pk)
+    elif kind == ExportJob.Kind.CLAIM:
+        if claim is None:
+            raise ValidationError({"claim": "Choose the claim to export."})
+        document, seminar = None, claim.seminar
+        claim_for(user, claim.pk)
+    else:
+        if seminar is None:
+            raise ValidationError({"seminar": "Choose the seminar to archive."})
+        document, claim = None, None
+        policy.require(policy.membership_of(user, seminar), Action.VIEW)
+    target = [kind, format, seminar.pk, document and document.pk, claim and claim.pk]
     fingerprint = hashlib.sha256(
-        json.dumps([user.pk, kind, format, document.pk, options], sort_keys=True).encode()
+        json.dumps([user.pk, *target, options], sort_keys=True).encode()
     ).hexdigest()
     with transaction.atomic():
         running = (
@@ -78,11 +106,12 @@ def export_request(
         if running:
             return running
         job = ExportJob.objects.create(
-            seminar=document.seminar,
+            seminar=seminar,
             requested_by=user,
             kind=kind,
             format=format,
             document=document,
+            claim=claim,
             options=options,
             fingerprint=fingerprint,
         )
@@ -96,13 +125,54 @@ def _enqueue(job: ExportJob) -> None:
     transaction.on_commit(lambda: build_export.delay(job.pk))
 
 
+def claim_for(user: User, pk: int) -> Annotation:
+    """A claim the user may see (as a member of its seminar): shared or their own, not
+    deleted, and not hidden unless they wrote it or moderate; else 404."""
+    from django.http import Http404
+
+    claim = (
+        Annotation.objects.select_related("seminar", "document", "revision", "author")
+        .filter(pk=pk, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True)
+        .first()
+    )
+    if claim is None or policy.membership_of(user, claim.seminar) is None:
+        raise Http404("No such claim.")
+    policy.access_document(user, claim.document_id, light=True)
+    if not selectors.visible(user, claim.document).filter(pk=claim.pk).exists():
+        raise Http404("No such claim.")
+    return claim
+
+
+OPTIONS: dict[str, type] = {
+    "threads": bool,  # replies, and for claims their disputes, rulings and history
+    "claims_only": bool,
+    "private": bool,  # the requester's private notes too
+    "log": bool,  # the seminar's moderation log, as an appendix
+    "status": str,  # claims with this status
+    "member": str,  # annotations by this member (username)
+    "tag": str,
+}
+
+
 def _clean_options(options: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(options, dict):
         raise ValidationError({"options": "Options are an object."})
-    allowed = {"claims_only", "status", "member", "tag", "threads", "private"}
-    unknown = set(options) - allowed
+    unknown = set(options) - set(OPTIONS)
     if unknown:
-        raise ValidationError({"options": f"Unknown options: {', '.join(sorted(unknown))}."})
+        raise ValidationError(
+            {
+                "options": f"Unknown options: {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(OPTIONS)}."
+            }
+        )
+    for key, value in options.items():
+        if not isinstance(value, OPTIONS[key]) or (isinstance(value, str) and len(value) > 150):
+            kind = "true or false" if OPTIONS[key] is bool else "a short text"
+            raise ValidationError({"options": f"The option {key!r} is {kind}."})
+    if options.get("status") and options["status"] not in ClaimStatus.values:
+        raise ValidationError(
+            {"options": f"A claim status is one of: {', '.join(ClaimStatus.values)}."}
+        )
     return {key: options[key] for key in sorted(options)}
 
 
@@ -119,42 +189,93 @@ def export_retry(*, job: ExportJob, user: User) -> ExportJob:
 
 
 def export_run(*, job_id: int) -> ExportJob:
-    """Build the job's file (the Celery task's body). Safe to run twice."""
+    """Build the job's file (the Celery task's body). Safe to run twice: a finished job is
+    not rebuilt, and a re-run stores under the same name, replacing what a dead run left."""
     with transaction.atomic():
         job = (
             ExportJob.objects.select_for_update(of=("self",))
-            .select_related("requested_by", "document__seminar", "document__current")
+            .select_related("requested_by", "seminar", "document__current", "claim")
             .get(pk=job_id)
         )
         if job.status == ExportJob.Status.SUCCEEDED:
             return job
-        job.status, job.progress = ExportJob.Status.RUNNING, 5
+        if job.attempts >= MAX_ATTEMPTS:  # its worker died every time: do not loop forever
+            raise ExportRefused(
+                f"The export was interrupted {job.attempts} times; it is too big to build."
+            )
+        job.status, job.progress, job.error = ExportJob.Status.RUNNING, 5, ""
         job.started_at, job.attempts = timezone.now(), job.attempts + 1
-        job.save(update_fields=["status", "progress", "started_at", "attempts"])
-    try:
-        content, file_name, content_type = BUILDERS[(job.kind, job.format)](job)
-    except Exception as error:
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED,
-            error=f"{type(error).__name__}: {error}"[:2000],
-            finished_at=timezone.now(),
-        )
-        raise
+        job.save(update_fields=["status", "progress", "error", "started_at", "attempts"])
+    content, file_name, content_type = BUILDERS[(job.kind, job.format)](job)
+    progress(job, 95)
     name = f"exports/{job.pk}/{file_name}"
     if default_storage.exists(name):  # a re-run after a crash: same name, one file
         default_storage.delete(name)
     stored = default_storage.save(name, ContentFile(content))
+    finished = timezone.now()
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.SUCCEEDED,
         progress=100,
         file=stored,
         file_name=file_name,
         content_type=content_type,
-        finished_at=timezone.now(),
-        expires_at=timezone.now() + timedelta(hours=settings.EXPORT_KEEP_HOURS),
+        finished_at=finished,
+        expires_at=finished + timedelta(hours=settings.EXPORT_KEEP_HOURS),
     )
     job.refresh_from_db()
+    notifications.notify_export(job)
     return job
+
+
+def progress(job: ExportJob, percent: int) -> None:
+    """Tell the export page how far the job has come (it polls)."""
+    ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
+        progress=max(0, min(99, percent))
+    )
+
+
+def readable(error: BaseException) -> str:
+    """What went wrong, for the person who asked for the export: no paths, no traceback."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(error, ExportRefused):
+        return str(error)
+    if isinstance(error, SoftTimeLimitExceeded):
+        return (
+            "The export took longer than the time allowed; "
+            "try fewer annotations or a lighter format."
+        )
+    if isinstance(error, OSError):
+        return f"The file could not be stored ({error.strerror or type(error).__name__})."
+    return f"The export could not be built ({type(error).__name__})."
+
+
+def export_retrying(*, job_id: int, error: BaseException, delay: int) -> None:
+    """A transient failure: the task will run again by itself."""
+    ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.Status.SUCCEEDED).update(
+        status=ExportJob.Status.QUEUED,
+        progress=0,
+        error=f"{readable(error)} Trying again in {delay} s.",
+    )
+
+
+def export_failed(*, job_id: int, error: BaseException) -> None:
+    """The job has failed for good (until its requester retries it from the exports page)."""
+    updated = (
+        ExportJob.objects.filter(pk=job_id)
+        .exclude(status=ExportJob.Status.SUCCEEDED)
+        .update(
+            status=ExportJob.Status.FAILED,
+            error=readable(error)[:2000],
+            finished_at=timezone.now(),
+        )
+    )
+    if updated:
+        notifications.notify_export(ExportJob.objects.select_related("seminar").get(pk=job_id))
+
+
+class ExportRefused(Exception):
+    """The export cannot be built as asked (e.g. the claim was hidden since); said as is."""
 
 
 def export_of(user: User, pk: int) -> ExportJob:
@@ -211,7 +332,23 @@ def chosen_annotations(job: ExportJob) -> list[Annotation]:
         found = found.filter(author__username=options["member"])
     if options.get("tag"):
         found = found.filter(tags__contains=[options["tag"]])
-    return list(selectors.with_threads(found).order_by("start", "pk"))
+    found = selectors.with_threads(found).prefetch_related(
+        Prefetch(
+            "disputes", queryset=Dispute.objects.select_related("opened_by", "ruling__moderator")
+        ),
+        Prefetch("status_changes", queryset=ClaimStatusChange.objects.select_related("actor")),
+    )
+    return list(found.order_by("start", "pk"))
+
+
+def log_of(job: ExportJob) -> list[Any]:
+    """The seminar's moderation log, oldest first, if the job asked for it."""
+    from annotate.exports.edition import log_entry
+
+    if not job.options.get("log"):
+        return []
+    events = ModerationEvent.objects.filter(seminar=job.seminar).order_by("created_at", "pk")
+    return [log_entry(event) for event in events]
 
 
 def file_stem(document: Document) -> str:
@@ -255,6 +392,7 @@ def _edition(job: ExportJob) -> Any:
         seminar_name=document.seminar.name,
         requester_name=job.requested_by.name,
         exported_at=timezone.now(),
+        log=log_of(job),
     )
 
 
@@ -266,7 +404,7 @@ def edition_html(job: ExportJob) -> tuple[bytes, str, str]:
     return (
         render_html(_edition(job)).encode(),
         f"{file_stem(job.document)}.html",
-        "text/html; charset=utf-8",
+        HTML_TYPE,
     )
 
 
@@ -278,7 +416,7 @@ def edition_markdown(job: ExportJob) -> tuple[bytes, str, str]:
     return (
         render_markdown(_edition(job)).encode(),
         f"{file_stem(job.document)}.md",
-        "text/markdown; charset=utf-8",
+        MARKDOWN_TYPE,
     )
 
 
@@ -303,20 +441,190 @@ def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 @builder("edition", "pdf")
 def edition_pdf(job: ExportJob) -> tuple[bytes, str, str]:
     """The HTML edition printed by WeasyPrint, with running heads and page numbers."""
-    from weasyprint import CSS, HTML
-
     from annotate.exports.html import render_html
 
     assert job.document is not None
-    edition = _edition(job)
-    title = job.document.title.replace("\\\\", "").replace('"', "'")[:80]
+    html = render_html(_edition(job))
+    progress(job, 40)
+    return pdf_of(html, job.document.title), f"{file_stem(job.document)}.pdf", PDF_TYPE
+
+
+def pdf_of(html: str, title: str) -> bytes:
+    """An HTML export printed by WeasyPrint, with a running head and page numbers; it fetches
+    nothing (refuse_fetch)."""
+    from weasyprint import CSS, HTML
+
+    head = title.replace("\\", "").replace('"', "'")[:80]
     pages = CSS(
         string=(
             "@page { size: A4; margin: 22mm 20mm;"
-            f' @top-center {{ content: "{title}"; font-size: 8pt; color: #666; }}'
+            f' @top-center {{ content: "{head}"; font-size: 8pt; color: #666; }}'
             ' @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; } }'
         ),
         url_fetcher=refuse_fetch,
     )
-    pdf = HTML(string=render_html(edition), url_fetcher=refuse_fetch).write_pdf(stylesheets=[pages])
-    return pdf or b"", f"{file_stem(job.document)}.pdf", "application/pdf"
+    return HTML(string=html, url_fetcher=refuse_fetch).write_pdf(stylesheets=[pages]) or b""
+
+
+# --- Claim records ----------------------------------------------------------------------------
+
+
+def _record(job: ExportJob) -> Any:
+    from django.urls import reverse
+
+    from annotate.exports.record import build_claim_record
+
+    assert job.claim_id is not None
+    try:
+        claim_for(job.requested_by, job.claim_id)
+    except Exception as error:  # hidden, deleted, or its reader left the seminar since
+        raise ExportRefused("This claim is no longer there for you to export.") from error
+    claim = (
+        selectors.with_threads(Annotation.objects.filter(pk=job.claim_id))
+        .select_related("document", "revision", "seminar")
+        .prefetch_related(
+            Prefetch(
+                "disputes",
+                queryset=Dispute.objects.select_related("opened_by", "ruling__moderator"),
+            ),
+            Prefetch("status_changes", queryset=ClaimStatusChange.objects.select_related("actor")),
+        )
+        .get()
+    )
+    progress(job, 40)
+    return build_claim_record(
+        claim,
+        seminar_name=claim.seminar.name,
+        requester_name=job.requested_by.name,
+        exported_at=timezone.now(),
+        url=settings.SITE_URL + reverse("claim", args=[claim.seminar.slug, claim.pk]),
+    )
+
+
+def _record_stem(job: ExportJob) -> str:
+    assert job.claim is not None
+    return f"claim-{job.claim_id}-{slugify(job.claim.exact)[:40]}".rstrip("-")
+
+
+@builder("claim", "html")
+def claim_html(job: ExportJob) -> tuple[bytes, str, str]:
+    from annotate.exports.record import record_html
+
+    return record_html(_record(job)).encode(), f"{_record_stem(job)}.html", HTML_TYPE
+
+
+@builder("claim", "pdf")
+def claim_pdf(job: ExportJob) -> tuple[bytes, str, str]:
+    from annotate.exports.record import record_html
+
+    record = _record(job)
+    return pdf_of(record_html(record), record.title), f"{_record_stem(job)}.pdf", PDF_TYPE
+
+
+@builder("claim", "markdown")
+def claim_markdown(job: ExportJob) -> tuple[bytes, str, str]:
+    from annotate.exports.record import record_markdown
+
+    return record_markdown(_record(job)).encode(), f"{_record_stem(job)}.md", MARKDOWN_TYPE
+
+
+@builder("claim", "json")
+def claim_json(job: ExportJob) -> tuple[bytes, str, str]:
+    from annotate.exports.record import record_json
+
+    body = json.dumps(record_json(_record(job)), ensure_ascii=False, indent=2).encode()
+    return body, f"{_record_stem(job)}.json", "application/json"
+
+
+# --- Seminar archives -------------------------------------------------------------------------
+
+ARCHIVE_EDITIONS = ["html", "pdf", "tei", "markdown", "jsonld"]
+ARCHIVE_RECORDS = ["html", "markdown", "json"]
+
+
+@builder("archive", "zip")
+def archive_zip(job: ExportJob) -> tuple[bytes, str, str]:
+    """Every text's edition in every format, every claim record, and the moderation log: what
+    the requester may see, each built by the same builder a single export uses."""
+    import io
+    import zipfile
+
+    from annotate.exports.edition import log_entry
+    from annotate.exports.markdown import log_markdown
+
+    user, seminar = job.requested_by, job.seminar
+    policy.require(policy.membership_of(user, seminar), Action.VIEW)
+    documents = list(
+        Document.objects.filter(seminar=seminar, current__isnull=False)
+        .select_related("seminar", "current")
+        .order_by("title", "pk")
+    )
+    claims = [
+        claim
+        for document in documents
+        for claim in selectors.visible(user, document)
+        .filter(kind=Annotation.Kind.CLAIM, deleted_at__isnull=True)
+        .select_related("document")
+        .order_by("start", "pk")
+    ]
+    steps = len(documents) * len(ARCHIVE_EDITIONS) + len(claims) * len(ARCHIVE_RECORDS) + 1
+    done = 0
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for document in documents:
+            for format in ARCHIVE_EDITIONS:
+                part = ExportJob(
+                    pk=job.pk,
+                    seminar=seminar,
+                    requested_by=user,
+                    kind="edition",
+                    format=format,
+                    document=document,
+                    options=job.options,
+                )
+                content, name, _ = BUILDERS[("edition", format)](part)
+                archive.writestr(f"texts/{document.pk}-{name}", content)
+                done += 1
+                progress(job, 5 + 90 * done // steps)
+        for claim in claims:
+            for format in ARCHIVE_RECORDS:
+                part = ExportJob(
+                    pk=job.pk, seminar=seminar, requested_by=user, kind="claim", format=format
+                )
+                part.claim = claim
+                content, name, _ = BUILDERS[("claim", format)](part)
+                archive.writestr(f"claims/{name}", content)
+                done += 1
+                progress(job, 5 + 90 * done // steps)
+        events = ModerationEvent.objects.filter(seminar=seminar).order_by("created_at", "pk")
+        log = tuple(log_entry(event) for event in events)
+        archive.writestr("moderation-log.md", log_markdown(log) + "\n")
+        archive.writestr(
+            "moderation-log.json",
+            json.dumps(
+                [{**entry.__dict__, "created_at": entry.created_at.isoformat()} for entry in log],
+                ensure_ascii=False,
+                indent=2,
+            ),
+        )
+        archive.writestr("README.txt", _archive_readme(job, documents, claims))
+    return (
+        buffer.getvalue(),
+        f"{slugify(seminar.name)[:60] or 'seminar'}-archive.zip",
+        "application/zip",
+    )
+
+
+def _archive_readme(job: ExportJob, documents: list[Document], claims: list[Annotation]) -> str:
+    lines = [
+        f"Glossa archive of the seminar “{job.seminar.name}”",
+        f"Exported {timezone.now():%Y-%m-%d %H:%M} UTC by {job.requested_by.name}.",
+        "It holds what this member could see: shared annotations and their own private notes.",
+        "",
+        f"texts/     the annotated edition of each of the {len(documents)} texts, as "
+        + ", ".join(ARCHIVE_EDITIONS),
+        f"claims/    the record of each of the {len(claims)} claims, as "
+        + ", ".join(ARCHIVE_RECORDS),
+        "moderation-log.md, moderation-log.json    every moderation action",
+    ]
+    return "\n".join(lines) + "\n"

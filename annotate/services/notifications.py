@@ -7,7 +7,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 
-from annotate.models import Annotation, Notification
+from annotate.models import Annotation, ExportJob, Notification
 from core.models import User
 
 
@@ -24,6 +24,13 @@ def notify_moderation(*, recipient: User, actor: User, annotation: Annotation) -
         transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
 
 
+def notify_export(job: ExportJob) -> None:
+    """Tell who asked for an export that it is ready, or that it failed (in the app)."""
+    Notification.objects.create(
+        recipient_id=job.requested_by_id, kind=Notification.Kind.EXPORT, export=job
+    )
+
+
 def notification_email_send(*, notification_id: int) -> bool:
     """Email a moderation notification; False if there is nothing (left) to send."""
     notification = (
@@ -34,6 +41,7 @@ def notification_email_send(*, notification_id: int) -> bool:
     if notification is None or not notification.recipient.email:
         return False
     annotation = notification.annotation
+    assert annotation is not None  # moderation notifications are about an annotation
     path = (
         reverse("claim", args=[annotation.seminar.slug, annotation.pk])
         if annotation.kind == Annotation.Kind.CLAIM

@@ -488,6 +488,6 @@ def notifications(request: HttpRequest) -> HttpResponse:
         messages.success(request, "All notifications are marked as read.")
         return redirect("notifications")
     found = selectors.notifications_for(user).select_related(
-        "actor", "annotation__document__seminar", "reply"
+        "actor", "annotation__document__seminar", "reply", "export__document", "export__claim"
     )[:100]
     return render_page(request, "annotate/notifications.html", {"notifications": found})

@@ -1,12 +1,17 @@
-"""The exports page: request an edition, watch it being built (htmx polling), download it."""
+"""The exports page: request an edition, a claim record or a seminar archive, watch it being
+built (htmx polling), download it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from annotate.models import ExportJob
@@ -15,17 +20,10 @@ from core import policy
 from core.errors import ServiceError
 from core.http import render_page, signed_in_user
 
-FORMATS = [
-    ("html", "HTML"),
-    ("markdown", "Markdown"),
-    ("tei", "TEI P5 XML"),
-    ("jsonld", "W3C JSON-LD"),
-]
-
 
 def _jobs(request: HttpRequest) -> list[ExportJob]:
     mine = ExportJob.objects.filter(requested_by=signed_in_user(request)).select_related(
-        "document", "seminar"
+        "document", "seminar", "claim"
     )[:50]
     return [job for job in mine if policy.membership_of(request.user, job.seminar)]
 
@@ -35,35 +33,68 @@ def export_list(request: HttpRequest) -> HttpResponse:
     jobs = _jobs(request)
     busy = any(job.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) for job in jobs)
     return render_page(
-        request, "annotate/exports.html", {"jobs": jobs, "busy": busy}, partial="jobs"
+        request,
+        "annotate/exports.html",
+        {"jobs": jobs, "busy": busy, "keep_hours": settings.EXPORT_KEEP_HOURS},
+        partial="jobs",
     )
 
 
-@login_required
-@require_POST
-def export_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    document, _ = policy.access_document(request.user, pk, seminar_slug=slug)
-    options = {
-        "threads": request.POST.get("threads") == "1",
-        "claims_only": request.POST.get("claims_only") == "1",
-        "private": request.POST.get("private") == "1",
+def _options(post: QueryDict) -> dict[str, Any]:
+    """The export form's choices as export options (unchecked boxes are absent)."""
+    options: dict[str, Any] = {
+        name: post.get(name) == "1" for name in ("threads", "claims_only", "private", "log")
     }
+    for name in ("status", "member", "tag"):
+        value = str(post.get(name, "")).strip()
+        if value:
+            options[name] = value
+    return options
+
+
+def _request(request: HttpRequest, back: str, **target: Any) -> HttpResponse:
     try:
         exports.export_request(
             user=signed_in_user(request),
-            kind="edition",
             format=request.POST.get("format", ""),
-            document=document,
-            options=options,
+            options=_options(request.POST),
+            **target,
         )
     except (ValidationError, ServiceError) as error:
         messages.error(
             request,
             " ".join(error.messages) if isinstance(error, ValidationError) else error.message,
         )
-        return redirect(document)
+        return redirect(back)
     messages.success(request, "Your export is being built; it appears below when ready.")
     return redirect("exports")
+
+
+@login_required
+@require_POST
+def export_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An annotated edition of a text."""
+    document, _ = policy.access_document(request.user, pk, seminar_slug=slug)
+    return _request(request, document.get_absolute_url(), kind="edition", document=document)
+
+
+@login_required
+@require_POST
+def claim_export_create(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
+    """The record of one claim's discussion."""
+    policy.access_seminar(request.user, slug)
+    claim = exports.claim_for(signed_in_user(request), aid)
+    if claim.seminar.slug != slug:
+        raise Http404("No such claim.")
+    return _request(request, reverse("claim", args=[slug, aid]), kind="claim", claim=claim)
+
+
+@login_required
+@require_POST
+def archive_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole seminar as a zip: every edition, every claim record, the log."""
+    seminar, _ = policy.access_seminar(request.user, slug)
+    return _request(request, reverse("seminar", args=[slug]), kind="archive", seminar=seminar)
 
 
 @login_required

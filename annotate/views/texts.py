@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from annotate import rendering, selectors
 from annotate.forms import CorrectionForm, ImportForm
 from annotate.ingest.types import Ingested
-from annotate.models import Annotation, Revision
+from annotate.models import Annotation, ClaimStatus, Revision
 from annotate.services import documents
 from annotate.views.annotations import reader_blocks
 from core import policy
@@ -136,6 +136,7 @@ def _reader_context(
         "document": document,
         "revision": revision,
         "is_current": is_current,
+        "claim_statuses": ClaimStatus.choices,
         "blocks": blocks,
         "toc": rendering.headings(revision),
         "editor": editor,

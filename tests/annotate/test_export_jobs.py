@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from annotate.models import Document, ExportJob
@@ -195,3 +196,113 @@ def test_weasyprint_fetches_nothing() -> None:
 
     with pytest.raises(ValueError, match="fetch nothing"):
         refuse_fetch("file:///etc/passwd")
+
+
+def test_claim_record_and_seminar_archive_through_the_worker(
+    celery_worker: subprocess.Popen,
+    worker_media_dir: Path,
+    settings: Any,
+    document: Document,
+    roles: dict[str, User],
+) -> None:
+    import zipfile
+    from io import BytesIO
+
+    from annotate.models import Notification
+    from annotate.services import moderation
+
+    settings.MEDIA_ROOT = str(worker_media_dir)
+    member, owner = roles["member"], roles["owner"]
+    claim = notes.annotation_create(
+        document=document, user=member, start=0, end=40, kind="claim", body="A bold claim."
+    )
+    notes.reply_create(annotation=claim, user=owner, body="Why?", stance="asks")
+    rude = notes.reply_create(annotation=claim, user=member, body="RUDE-REPLY")
+    moderation.content_set_hidden(moderator=owner, hidden=True, reason="rude", reply=rude)
+    moderation.claim_dispute(
+        claim=claim, user=owner, grounds="unsupported", statement="No evidence at all."
+    )
+    notes.annotation_create(
+        document=document, user=owner, start=4, end=20, body="PRIVATE-MARKER", visibility="private"
+    )
+    client = APIClient()
+    client.force_authenticate(member)
+
+    response = client.post(
+        "/api/v1/exports/", {"kind": "claim", "claim": claim.pk, "format": "json"}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    data = wait_for(client, response.json()["url"])
+    assert data["status"] == "succeeded" and data["claim"] == claim.pk, data
+    record = json.loads(file_bytes(client.get(data["download_url"])))
+    assert record["claim"]["body"] == "A bold claim."
+    assert record["thread"][0]["stance"] == "asks"
+    assert record["disputes"][0]["statement"] == "No evidence at all."
+
+    response = client.post(
+        "/api/v1/exports/",
+        {"kind": "archive", "seminar": document.seminar.slug, "format": "zip"},
+        format="json",
+    )
+    assert response.status_code == 202, response.content
+    data = wait_for(client, response.json()["url"], seconds=120)
+    assert data["status"] == "succeeded", data
+    download = client.get(data["download_url"])
+    assert download["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(BytesIO(file_bytes(download)))
+    names = set(archive.namelist())
+    stem = f"texts/{document.pk}-the-hungarian-revolution-of-1956-and-the-superpowers"
+    for suffix in (".html", ".pdf", ".tei.xml", ".md", ".jsonld"):
+        assert stem + suffix in names
+    for suffix in (".html", ".md", ".json"):
+        assert any(n.startswith(f"claims/claim-{claim.pk}-") and n.endswith(suffix) for n in names)
+    assert {"moderation-log.md", "moderation-log.json", "README.txt"} <= names
+    log = json.loads(archive.read("moderation-log.json"))
+    assert [(entry["action"], entry["reason"]) for entry in log] == [("hide", "rude")]
+    for name in names:  # the owner's private note and hidden content are nowhere in it
+        assert b"PRIVATE-MARKER" not in archive.read(name), name
+        assert b"RUDE-REPLY" not in archive.read(name), name
+
+    # The requester was told each time, and the notification links to the exports page.
+    told = Notification.objects.filter(recipient=member, kind="export")
+    assert told.count() == 2
+    page = Client()
+    page.force_login(member)
+    listing = page.get("/notifications/").content.decode()
+    assert "Your seminar archive (zip)" in listing and "is ready" in listing
+
+
+def test_bad_claim_and_archive_requests(document: Document, roles: dict[str, User]) -> None:
+    claim = notes.annotation_create(
+        document=document,
+        user=roles["owner"],
+        start=0,
+        end=9,
+        kind="claim",
+        body="Mine.",
+        visibility="private",
+    )
+    comment = notes.annotation_create(
+        document=document, user=roles["owner"], start=0, end=9, body="A comment."
+    )
+    client = APIClient()
+    client.force_authenticate(roles["member"])
+    for body in (
+        {"kind": "claim", "claim": claim.pk, "format": "json"},  # someone else's private claim
+        {"kind": "claim", "claim": comment.pk, "format": "json"},  # not a claim
+        {"kind": "claim", "claim": 10**15, "format": "json"},
+        {"kind": "archive", "seminar": "no-such-seminar", "format": "zip"},
+    ):
+        assert client.post("/api/v1/exports/", body, format="json").status_code == 404, body
+    missing = client.post("/api/v1/exports/", {"kind": "claim", "format": "json"}, format="json")
+    assert missing.status_code == 400 and "Choose the claim" in missing.json()["detail"]
+    wrong = client.post(
+        "/api/v1/exports/",
+        {"kind": "archive", "seminar": document.seminar.slug, "format": "pdf"},
+        format="json",
+    )
+    assert wrong.status_code == 400 and "archive export comes as: zip" in wrong.json()["detail"]
+    client.force_authenticate(roles["outsider"])
+    archive = {"kind": "archive", "seminar": document.seminar.slug, "format": "zip"}
+    assert client.post("/api/v1/exports/", archive, format="json").status_code == 404
+    assert not ExportJob.objects.exists()
