@@ -4,7 +4,8 @@ Notes are stand-off: empty <anchor/> milestones mark where each annotated span s
 ends, and <note target="#aN-start" targetEnd="#aN-end"> in <back> holds the note, so any
 number of overlapping spans survive without one element crossing another. The editor's
 corrections are <choice><sic>…</sic><corr>…</corr></choice>, page starts <pb/>, footnote
-references <ref type="noteAnchor"/>.
+references <ref type="noteAnchor"/>. The output is valid against TEI P5's tei_all schema
+(tests/annotate/exports/test_tei_valid.py checks it).
 """
 
 from __future__ import annotations
@@ -171,14 +172,29 @@ def _header(root: ET.Element, edition: Edition) -> None:
     pub = _sub(file_desc, "publicationStmt")
     _sub(pub, "authority", edition.seminar)
     _sub(pub, "date", f"{edition.exported_at:%Y-%m-%d}", when=edition.exported_at.isoformat())
-    _sub(pub, "p", f"Exported for {edition.requester}; not for redistribution.")
+    availability = _sub(pub, "availability", status="restricted")
+    _sub(availability, "p", f"Exported for {edition.requester}; not for redistribution.")
     source = _sub(file_desc, "sourceDesc")
     _sub(source, "bibl", edition.citation or edition.title)
+    # Replies point at their stance (ana="#stance-supports"), so the stances need defining.
+    stances = sorted({reply.stance for note in edition.notes for reply in note.replies})
+    if stances:
+        class_decl = _sub(_sub(header, "encodingDesc"), "classDecl")
+        taxonomy = _sub(class_decl, "taxonomy", **{XML_ID: "stances"})
+        for stance in stances:
+            category = _sub(taxonomy, "category", **{XML_ID: _stance_id(stance)})
+            _sub(category, "catDesc", stance.replace("_", " ").capitalize())
     if edition.revision_reason or edition.corrections:
         revision_desc = _sub(header, "revisionDesc")
+        # The revision's reason already lists its edits' reasons ("Second reading; OCR …").
         reasons = [edition.revision_reason] + [c.reason for c in edition.corrections]
-        said = "; ".join(dict.fromkeys(r.strip() for r in reasons if r.strip()))
+        parts = (part.strip() for reason in reasons for part in reason.split(";"))
+        said = "; ".join(dict.fromkeys(part for part in parts if part))
         _sub(revision_desc, "change", said or "Correction", n=str(edition.revision_number))
+
+
+def _stance_id(stance: str) -> str:
+    return "stance-" + "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stance)
 
 
 def _note(parent: ET.Element, note: Note) -> None:
@@ -205,7 +221,7 @@ def _note(parent: ET.Element, note: Note) -> None:
     if note.replies:
         replies = _sub(element, "list", type="replies")
         for reply in note.replies:
-            item = _sub(replies, "item", ana=f"#{reply.stance}", n=str(reply.depth))
+            item = _sub(replies, "item", ana=f"#{_stance_id(reply.stance)}", n=str(reply.depth))
             _sub(item, "name", reply.author, type="author")
             _sub(item, "date", f"{reply.created_at:%Y-%m-%d}", when=reply.created_at.isoformat())
             for paragraph in (p.strip() for p in reply.body.split("\n\n")):
@@ -234,20 +250,22 @@ def render_tei(edition: Edition) -> str:
                 stack.pop()
             div = _sub(stack[-1][1], "div")
             stack.append((level, div))
+            # A page that starts before a heading starts before its <head>; a <ref> is phrase
+            # level, which a <div> cannot hold, so it opens the heading.
             for m in lead:
                 if m.kind == "page":
                     _sub(div, "pb", n=_clean(m.label))
-                else:
-                    _sub(div, "ref", type="noteAnchor", n=_clean(m.label))
+            lead = [m for m in lead if m.kind != "page"]
             element = _sub(div, "head")
-            lead = []
         else:
-            parent = stack[-1][1]
-            element = _sub(parent, "p", n=f"¶{block.get('number')}")
+            element = _sub(stack[-1][1], "p")
             if block.get("number") is not None:
+                element.set("n", f"¶{block['number']}")
                 element.set(XML_ID, f"p{block['number']}")
         lead = [Marker(block["start"], m.kind, m.label) for m in lead]
         _write_block(_Block(element), edition, block, lead + inside, starts, ends)
+    if not len(body):  # TEI's <body> cannot be empty
+        _sub(body, "p")
     back = _sub(text, "back")
     div = _sub(back, "div", type="annotations")
     if edition.notes:
