@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -78,27 +79,21 @@ def worker_media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("worker-media")
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    django_db_setup: None,
-    django_db_blocker: object,
-    worker_mail_dir: Path,
-    worker_media_dir: Path,
-) -> Iterator[subprocess.Popen]:
-    """A real Celery worker process on the test database (use with transactional_db)."""
+def start_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -> subprocess.Popen:
+    """A real Celery worker process on the test database, consuming `queue`, in its own
+    process group (so a test can kill it whole). `env` adds to its environment."""
     from django.db import connection
 
     from core.celery import app
 
-    app.control.purge()
-    env = {
+    environment = {
         **os.environ,
         "DATABASE_URL": with_database(settings.DATABASE_URL, connection.settings_dict["NAME"]),
         "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(worker_mail_dir),
-        "MEDIA_ROOT": str(worker_media_dir),
+        "EXPORT_RETRY_SECONDS": "0",
+        **env,
     }
+    name = f"{hostname}-{os.getpid()}@%h"
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -113,20 +108,48 @@ def celery_worker(
             "WARNING",
             "--without-gossip",
             "--without-mingle",
+            "--queues",
+            queue,
             "--hostname",
-            f"test-{os.getpid()}@%h",
+            name,
         ],
         cwd=BASE_DIR,
-        env=env,
+        env=environment,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
+    destination = [name.replace("%h", socket.gethostname())]
+    while not app.control.ping(destination=destination, timeout=0.5):
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
             pytest.fail("the test Celery worker did not start")
-    yield worker
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
     worker.terminate()
     try:
         worker.wait(15)
     except subprocess.TimeoutExpired:
         worker.kill()
+        worker.wait(5)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: None,
+    django_db_blocker: object,
+    worker_mail_dir: Path,
+    worker_media_dir: Path,
+) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process on the test database (use with transactional_db)."""
+    from core.celery import app
+
+    app.control.purge()
+    worker = start_worker(
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(worker_mail_dir),
+        MEDIA_ROOT=str(worker_media_dir),
+    )
+    yield worker
+    stop_worker(worker)
