@@ -162,9 +162,24 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")
+# With django-storages (pip install "glossa[s3]"), exports can live in an S3-compatible object
+# store that several workers on several machines share; boto3 reads AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY from the environment itself.
+S3_OPTIONS = {
+    option: os.environ[variable]
+    for option, variable in [
+        ("bucket_name", "AWS_STORAGE_BUCKET_NAME"),
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("region_name", "AWS_S3_REGION_NAME"),
+        ("location", "AWS_LOCATION"),
+    ]
+    if os.environ.get(variable)
+}
 STORAGES = {
     "default": {
-        "BACKEND": os.environ.get("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")
+        "BACKEND": MEDIA_STORAGE,
+        "OPTIONS": {**S3_OPTIONS, "file_overwrite": True} if "s3" in MEDIA_STORAGE.lower() else {},
     },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

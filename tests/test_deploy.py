@@ -589,3 +589,26 @@ def test_the_web_healthcheck_fails_when_the_app_is_unhealthy(
     with pytest.raises(urllib.error.HTTPError) as failure:
         exec(compile(web_probe(), "web-healthcheck", "exec"), {})  # noqa: S102
     assert failure.value.code == 503
+
+
+def test_an_s3_media_storage_is_configured_from_the_environment() -> None:
+    """Exports may live in an object store shared by several workers (django-storages)."""
+    env = {
+        **os.environ,
+        "MEDIA_STORAGE": "storages.backends.s3.S3Storage",
+        "AWS_STORAGE_BUCKET_NAME": "glossa-exports",
+        "AWS_S3_ENDPOINT_URL": "https://objects.example:9000",
+        "DJANGO_SETTINGS_MODULE": "core.settings",
+    }
+    script = "from django.conf import settings; print(repr(settings.STORAGES['default']))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert ast.literal_eval(out) == {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": "glossa-exports",
+            "endpoint_url": "https://objects.example:9000",
+            "file_overwrite": True,
+        },
+    }

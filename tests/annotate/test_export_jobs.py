@@ -16,6 +16,7 @@ from annotate.models import Document, ExportJob
 from annotate.services import annotations as notes
 from annotate.services import exports
 from core.models import User
+from tests.pdf import has_page_numbers, pdftotext
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -184,11 +185,13 @@ def test_pdf_edition_through_the_worker(
     client.force_authenticate(roles["member"])
     data = export(client, document, "pdf", seconds=60)
     assert data["status"] == "succeeded", data
-    pdf = PdfReader(BytesIO(file_bytes(client.get(data["download_url"]))))
-    text = " ".join(page.extract_text() for page in pdf.pages)
-    assert len(pdf.pages) >= 5
+    content = file_bytes(client.get(data["download_url"]))
+    pdf = PdfReader(BytesIO(content))
+    text = pdftotext(content)
+    assert len(pdf.pages) >= 5 and text.count("\f") == len(pdf.pages)
     assert "was determined by the status quo" in " ".join(text.split())
-    assert f"1 / {len(pdf.pages)}" in text  # page numbers in the footer
+    assert has_page_numbers(text)  # "n / total" in every footer
+    assert "The Hungarian Revolution of 1956 and the Superpowers" in text.split("\f")[1]
 
 
 def test_weasyprint_fetches_nothing() -> None:

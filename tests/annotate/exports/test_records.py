@@ -20,6 +20,7 @@ from annotate.services import exports, moderation
 from annotate.services.annotations import annotation_create, reply_create
 from annotate.services.documents import Edit, revision_correct
 from core.models import User
+from tests.pdf import has_page_numbers, pdftotext
 
 XSS = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
 
@@ -162,9 +163,11 @@ def test_claim_record_html_markdown_and_pdf(debate: Debate, roles: dict[str, Use
     pdf, name, media = _build(_job(member, kind="claim", format="pdf", claim=debate.claim))
     assert media == "application/pdf" and name.endswith(".pdf")
     pages = PdfReader(io.BytesIO(pdf)).pages
-    printed = " ".join((page.extract_text() or "") for page in pages)
-    assert "passivity of the West" in " ".join(printed.split())
-    assert "Failed Illusions" in printed
+    printed = pdftotext(pdf)
+    assert printed.count("\f") == len(pages)  # one form feed per page
+    assert "the passivity of the West" in " ".join(printed.split())
+    assert "Gati, Failed Illusions, p. 12" in printed
+    assert has_page_numbers(printed)
 
 
 @pytest.mark.django_db
