@@ -1,7 +1,7 @@
 """Exports under faults: a worker killed mid-export, a store that refuses the file.
 
 Each test starts its own worker on its own queue, so killing it leaves the session's worker
-alone; the export is routed there the way the settings would route it in production.
+alone.
 """
 
 from __future__ import annotations
@@ -27,12 +27,18 @@ QUEUE = "export-faults"
 
 
 @pytest.fixture
-def routed() -> Iterator[None]:
-    """Exports requested during the test go to QUEUE (and only this test's workers)."""
-    before = app.conf.task_routes
-    app.conf.task_routes = {"annotate.tasks.build_export": {"queue": QUEUE}}
+def routed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Exports requested during the test go to QUEUE (and only this test's workers), queued
+    after the commit exactly as exports._enqueue does."""
+    from django.db import transaction
+
+    from annotate.tasks import build_export
+
+    def enqueue(job: ExportJob) -> None:
+        transaction.on_commit(lambda: build_export.apply_async((job.pk,), queue=QUEUE))
+
+    monkeypatch.setattr(exports, "_enqueue", enqueue)
     yield
-    app.conf.task_routes = before
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(QUEUE)
 
