@@ -384,10 +384,12 @@ def _edition(job: ExportJob) -> Any:
 
     document = job.document
     assert document is not None and document.current is not None
+    chosen = chosen_annotations(job)
+    progress(job, 20)
     return build_edition(
         document,
         document.current,
-        chosen_annotations(job),
+        chosen,
         threads=bool(job.options.get("threads", True)),
         seminar_name=document.seminar.name,
         requester_name=job.requested_by.name,
@@ -573,8 +575,7 @@ def archive_zip(job: ExportJob) -> tuple[bytes, str, str]:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for document in documents:
             for format in ARCHIVE_EDITIONS:
-                part = ExportJob(
-                    pk=job.pk,
+                part = ExportJob(  # unsaved: its progress() calls update nothing
                     seminar=seminar,
                     requested_by=user,
                     kind="edition",
@@ -588,9 +589,7 @@ def archive_zip(job: ExportJob) -> tuple[bytes, str, str]:
                 progress(job, 5 + 90 * done // steps)
         for claim in claims:
             for format in ARCHIVE_RECORDS:
-                part = ExportJob(
-                    pk=job.pk, seminar=seminar, requested_by=user, kind="claim", format=format
-                )
+                part = ExportJob(seminar=seminar, requested_by=user, kind="claim", format=format)
                 part.claim = claim
                 content, name, _ = BUILDERS[("claim", format)](part)
                 archive.writestr(f"claims/{name}", content)
