@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.exceptions import ValidationError
@@ -75,6 +77,12 @@ class InviteLinkForm(forms.Form):
         label="Use limit",
         help_text="Blank for no limit.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The seminar page shows it beside InvitePersonForm: both have a `role`, and each
+        # label must point at its own field.
+        kwargs.setdefault("auto_id", "id_link_%s")
+        super().__init__(*args, **kwargs)
 
 
 class InvitePersonForm(forms.Form):

@@ -27,6 +27,25 @@
     }
   });
 
+  // A swap that replaces the element holding the focus would drop it to <body>, and a
+  // keyboard user back to the top of the page: move it to what came in instead. (htmx itself
+  // puts it back when the new content has an element with the focused one's id.)
+  var swapHadFocus = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    swapHadFocus = target && target.id && target.contains(document.activeElement) ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var id = swapHadFocus, active = document.activeElement;
+    swapHadFocus = null;
+    if (!id || (active && active !== document.body && active.isConnected)) return;
+    var swapped = document.getElementById(id);
+    if (!swapped) return;
+    var into = swapped.querySelector("h1, h2, h3") || swapped;
+    if (!into.matches("a[href], button, input, select, textarea, [tabindex]")) into.tabIndex = -1;
+    into.focus({ preventScroll: true }); // it is where the old content was
+  });
+
   // Invitation links and tokens: one click selects the whole value, ready to copy.
   document.addEventListener("focusin", function (event) {
     var target = event.target;
