@@ -8,6 +8,9 @@ are Markdown already and are kept as written (indented under their footnote).
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from markdown_it import MarkdownIt
 
 from annotate.exports.edition import DisputeNote, Edition, LogEntry, Note, StatusNote, note_calls
 from annotate.rendering import Piece, block_views
@@ -38,8 +41,11 @@ FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 
 def inert_member_markdown(source: str) -> str:
     """A member's Markdown with its raw HTML shown as text (`<` as `&lt;`, which renders the
-    same) and script links disarmed, so no Markdown tool that passes HTML through runs it.
-    Code spans and fenced code are left as written: they show their text verbatim anyway."""
+    same), images and script links disarmed, so no Markdown tool that passes HTML through runs
+    it. Code spans and fenced code are left as written: they show their text verbatim anyway.
+    Where that line-by-line reading disagrees with CommonMark's (a backslash before a backtick,
+    a fence that is not one, a code span across lines, an entity in a link), the whole text is
+    escaped instead."""
     out, fence = [], ""
     for line in source.splitlines():
         opened = FENCE.match(line)
@@ -58,11 +64,45 @@ def inert_member_markdown(source: str) -> str:
             cursor = code.end()
         pieces.append(_disarm(line[cursor:]))
         out.append("".join(pieces))
-    return "\n".join(out)
+    disarmed = "\n".join(out)
+    return disarmed if _inert(disarmed) else escape_md(source)
 
 
 def _disarm(text: str) -> str:
-    return BAD_LINK.sub("](#blocked:", text.replace("<", "&lt;"))
+    return BAD_LINK.sub("](#blocked:", text.replace("<", "&lt;")).replace("![", "!\\[")
+
+
+# How a permissive tool reads Markdown: raw HTML on, every link kept as written.
+_LAX = MarkdownIt("commonmark", {"html": True})
+_LAX.validateLink = lambda url: True  # type: ignore[method-assign]
+SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+
+
+def _inert(markdown: str) -> bool:
+    """No raw HTML, no image, no link but to http(s) or mailto as CommonMark reads it; a
+    reference definition counts even unused (another note can use it)."""
+    env: dict[str, Any] = {}
+    hrefs = []
+    for token in _LAX.parse(markdown, env):
+        if token.type == "html_block":
+            return False
+        for child in token.children or ():
+            if child.type in ("html_inline", "image"):
+                return False
+            if child.type == "link_open":
+                hrefs.append(str(child.attrGet("href") or ""))
+    hrefs += [str(ref.get("href", "")) for ref in env.get("references", {}).values()]
+    for href in hrefs:
+        scheme = SCHEME.match(re.sub(r"[\x00-\x20\x7f]+", "", href))
+        if scheme and scheme.group(1).lower() not in {"http", "https", "mailto"}:
+            return False
+    return True
+
+
+def tags_line(tags: tuple[str, ...]) -> str:
+    """Tags as code spans on one line: a newline in a tag would end its span (and a blank
+    line or an HTML block start after it would be read as Markdown)."""
+    return "Tags: " + ", ".join(f"`{' '.join(t.replace('`', '').split())}`" for t in tags)
 
 
 def _pieces(pieces: list[Piece], calls: dict[int, list[str]]) -> str:
@@ -92,7 +132,7 @@ def _definition(note: Note) -> str:
     if note.body.strip():
         parts += ["", _indent(inert_member_markdown(note.body.strip()))]
     if note.tags:
-        parts += ["", _indent("Tags: " + ", ".join(f"`{t.replace('`', '')}`" for t in note.tags))]
+        parts += ["", _indent(tags_line(note.tags))]
     for reply in note.replies:
         stance = "" if reply.stance == "comment" else f" ({reply.stance})"
         reply_head = f"**Reply** by {escape_md(reply.author)}{stance}, {reply.created_at:%Y-%m-%d}:"

@@ -14,7 +14,7 @@ from typing import Any
 
 from annotate.exports.edition import Note, note_of
 from annotate.exports.html import CSS, day, note_html
-from annotate.exports.markdown import dispute_markdown, escape_md, history_markdown
+from annotate.exports.markdown import dispute_markdown, escape_md, history_markdown, tags_line
 from annotate.exports.markdown import inert_member_markdown as inert
 
 CONTEXT = 300  # characters of the text shown on each side of the claim's passage
@@ -227,7 +227,7 @@ def record_markdown(record: ClaimRecord) -> str:
         "",
     ]
     if claim.tags:
-        out += ["Tags: " + ", ".join(f"`{t.replace('`', '')}`" for t in claim.tags), ""]
+        out += [tags_line(claim.tags), ""]
     if claim.replies:
         out += ["## Thread", ""]
         for reply in claim.replies:

@@ -55,7 +55,7 @@ def zipf(word: str, language: str = "en") -> float:
     """Cached Zipf frequency of `word` (0.0 when unknown or the language is unsupported)."""
     try:
         return float(zipf_frequency(word, language))
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: not a language tag at all ('"><svg')
         return 0.0
 
 
@@ -64,7 +64,7 @@ def supported(language: str) -> bool:
     """Whether wordfreq has a word list for `language` (without one, nothing is suspect)."""
     try:
         zipf_frequency("a", language)
-    except LookupError:
+    except (LookupError, ValueError):
         return False
     return True
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
+from kombu.exceptions import OperationalError as BrokerError
 
 from annotate import selectors
 from annotate.models import (
@@ -38,7 +40,9 @@ from core.http import site_request
 from core.models import Seminar, User
 from core.policy import Action
 
+logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+NOT_QUEUED = "The export could not be queued (the job queue is not answering); retry it shortly."
 HTML_TYPE = "text/html; charset=utf-8"
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
 PDF_TYPE = "application/pdf"
@@ -122,7 +126,16 @@ def export_request(
 def _enqueue(job: ExportJob) -> None:
     from annotate.tasks import build_export  # tasks import this module
 
-    transaction.on_commit(lambda: build_export.delay(job.pk))
+    def send() -> None:
+        try:
+            build_export.delay(job.pk)
+        except (BrokerError, OSError) as error:
+            # Redis is away: rather than a job queued for ever (and reused by every identical
+            # request), it fails now, and its requester can retry it from the exports page.
+            logger.error("export %s could not be queued: %s", job.pk, error)
+            export_failed(job_id=job.pk, error=ExportRefused(NOT_QUEUED))
+
+    transaction.on_commit(send)
 
 
 def claim_for(user: User, pk: int) -> Annotation:
@@ -208,22 +221,31 @@ def export_run(*, job_id: int) -> ExportJob:
         job.save(update_fields=["status", "progress", "error", "started_at", "attempts"])
     content, file_name, content_type = BUILDERS[(job.kind, job.format)](job)
     progress(job, 95)
-    name = f"exports/{job.pk}/{file_name}"
-    if default_storage.exists(name):  # a re-run after a crash: same name, one file
-        default_storage.delete(name)
-    stored = default_storage.save(name, ContentFile(content))
-    finished = timezone.now()
-    ExportJob.objects.filter(pk=job.pk).update(
-        status=ExportJob.Status.SUCCEEDED,
-        progress=100,
-        file=stored,
-        file_name=file_name,
-        content_type=content_type,
-        finished_at=finished,
-        expires_at=finished + timedelta(hours=settings.EXPORT_KEEP_HOURS),
-    )
-    job.refresh_from_db()
-    notifications.notify_export(job)
+    # Finished once, under the job's lock: a twin run (redelivered while this one was still
+    # building) that got here first has stored the file and told the requester; and the
+    # status and the notification commit together, so a worker dying between them cannot
+    # leave a finished job nobody was told about.
+    with transaction.atomic():
+        status = ExportJob.objects.select_for_update().values_list("status", flat=True)
+        if status.get(pk=job.pk) == ExportJob.Status.SUCCEEDED:
+            job.refresh_from_db()
+            return job
+        name = f"exports/{job.pk}/{file_name}"
+        if default_storage.exists(name):  # a re-run after a crash: same name, one file
+            default_storage.delete(name)
+        stored = default_storage.save(name, ContentFile(content))
+        finished = timezone.now()
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.SUCCEEDED,
+            progress=100,
+            file=stored,
+            file_name=file_name,
+            content_type=content_type,
+            finished_at=finished,
+            expires_at=finished + timedelta(hours=settings.EXPORT_KEEP_HOURS),
+        )
+        job.refresh_from_db()
+        notifications.notify_export(job)
     return job
 
 
@@ -315,11 +337,12 @@ def exports_expire(*, now: Any = None) -> int:
 
 
 def chosen_annotations(job: ExportJob) -> list[Annotation]:
-    """What the requester may see of the text, narrowed by the job's options."""
+    """What the requester may see of the text, narrowed by the job's options; never hidden
+    content (moderators and authors included: an edition is for reading)."""
     document, user = job.document, job.requested_by
     assert document is not None and document.current is not None
     found = selectors.visible(user, document).filter(
-        revision=document.current, deleted_at__isnull=True
+        revision=document.current, deleted_at__isnull=True, hidden=False
     )
     options = job.options
     if not options.get("private", True):
@@ -434,10 +457,17 @@ def edition_tei(job: ExportJob) -> tuple[bytes, str, str]:
     )
 
 
-def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """WeasyPrint's url_fetcher: an export fetches nothing, neither from the network nor
-    from the disk, whatever a member's Markdown asks for."""
-    raise ValueError(f"exports fetch nothing ({url[:80]})")
+def refusing_fetcher() -> Any:
+    """WeasyPrint's url_fetcher for exports: it fetches nothing, neither from the network nor
+    from the disk, whatever a member's Markdown asks for. WeasyPrint skips what it refuses
+    (a ValueError) and goes on printing."""
+    from weasyprint.urls import URLFetcher
+
+    class Refuse(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"exports fetch nothing ({url[:80]})")
+
+    return Refuse(allowed_protocols=())
 
 
 @builder("edition", "pdf")
@@ -453,19 +483,21 @@ def edition_pdf(job: ExportJob) -> tuple[bytes, str, str]:
 
 def pdf_of(html: str, title: str) -> bytes:
     """An HTML export printed by WeasyPrint, with a running head and page numbers; it fetches
-    nothing (refuse_fetch)."""
+    nothing (refusing_fetcher)."""
     from weasyprint import CSS, HTML
 
-    head = title.replace("\\", "").replace('"', "'")[:80]
+    fetcher = refusing_fetcher()
+    # One line: a newline in a CSS string ends it, and what follows would be read as rules.
+    head = " ".join(title.split()).replace("\\", "").replace('"', "'")[:80]
     pages = CSS(
         string=(
             "@page { size: A4; margin: 22mm 20mm;"
             f' @top-center {{ content: "{head}"; font-size: 8pt; color: #666; }}'
             ' @bottom-center { content: counter(page) " / " counter(pages); font-size: 8pt; } }'
         ),
-        url_fetcher=refuse_fetch,
+        url_fetcher=fetcher,
     )
-    return HTML(string=html, url_fetcher=refuse_fetch).write_pdf(stylesheets=[pages]) or b""
+    return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[pages]) or b""
 
 
 # --- Claim records ----------------------------------------------------------------------------
@@ -565,7 +597,7 @@ def archive_zip(job: ExportJob) -> tuple[bytes, str, str]:
         claim
         for document in documents
         for claim in selectors.visible(user, document)
-        .filter(kind=Annotation.Kind.CLAIM, deleted_at__isnull=True)
+        .filter(kind=Annotation.Kind.CLAIM, deleted_at__isnull=True, hidden=False)
         .select_related("document")
         .order_by("start", "pk")
     ]

@@ -194,11 +194,43 @@ def test_pdf_edition_through_the_worker(
     assert "The Hungarian Revolution of 1956 and the Superpowers" in text.split("\f")[1]
 
 
-def test_weasyprint_fetches_nothing() -> None:
-    from annotate.services.exports import refuse_fetch
+def test_weasyprint_fetches_nothing(tmp_path: Path) -> None:
+    """Images, stylesheets and fonts a member's text (or a hostile title) asks for are neither
+    read from the disk nor requested from the network; the PDF is printed without them."""
+    import http.server
+    import threading
 
-    with pytest.raises(ValueError, match="fetch nothing"):
-        refuse_fetch("file:///etc/passwd")
+    from annotate.services.exports import pdf_of
+
+    hits: list[str] = []
+
+    class Count(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Count)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    here = f"http://127.0.0.1:{server.server_port}"
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not an image")
+    html = (
+        f'<html><head><link rel="stylesheet" href="{here}/style.css">'
+        f"<style>@import url({here}/import.css); @font-face {{ font-family: x; "
+        f"src: url({here}/font.woff); }} body {{ background: url({here}/bg.png); }}</style>"
+        f'</head><body><p>Printed anyway.</p><img src="{here}/track.png">'
+        f'<img src="{secret.as_uri()}"><object data="{here}/object"></object></body></html>'
+    )
+    try:
+        pdf = pdf_of(html, f"A title url({here}/title.png)")
+    finally:
+        server.shutdown()
+    assert hits == []
+    assert "Printed anyway." in pdftotext(pdf)
 
 
 def test_claim_record_and_seminar_archive_through_the_worker(

@@ -12,9 +12,9 @@ from annotate.models import Annotation
 from annotate.services.annotations import annotation_create, reply_create
 from annotate.services.documents import document_import
 from core.models import Role
-from tests.annotate.test_markdown import PAYLOADS
 from tests.browser.test_texts import SAMPLE, log_in
 from tests.factories import make_seminar, make_user, member
+from tests.security.xss_corpus import MARKDOWN as PAYLOADS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
