@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WITH_SERVICES := $(BIN)/python -m core.runtime exec --
 
-.PHONY: help run test lint format bench migrate shell clean
+.PHONY: help run test lint format bench faults load migrate shell clean
 
 help:
 	@echo "make run     start Glossa on http://127.0.0.1:$${PORT:-8000} (embedded PostgreSQL, Redis, Celery)"
@@ -21,6 +21,8 @@ help:
 	@echo "make lint    ruff and mypy"
 	@echo "make format  ruff format and autofix"
 	@echo "make bench   benchmarks (outside make test)"
+	@echo "make faults  fault injection: kills, restarts, races (outside make test; ~10 min)"
+	@echo "make load    50 members for 5 min against gunicorn + Celery, with and without an abuser (~15 min)"
 	@echo "make shell   a Django shell on the same services as the tests"
 	@echo "make clean   remove the venv and var/ (all local data)"
 
@@ -54,6 +56,17 @@ test: lint
 
 bench: $(VENV)/.installed-dev
 	$(WITH_SERVICES) $(BIN)/pytest tests/bench -p no:cacheprovider -o addopts="" -s $(PYTEST_ARGS)
+
+faults: $(VENV)/.installed-dev
+	$(WITH_SERVICES) $(BIN)/pytest tests/faults -p no:cacheprovider -m "faults or not faults" $(PYTEST_ARGS)
+
+$(VENV)/.installed-load: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[load]'
+	@touch $(VENV)/.installed $@
+
+# LOAD_USERS=10 LOAD_SECONDS=30 make load for a smoke run; LOAD_ARGS="--phases baseline" etc.
+load: $(VENV)/.installed-load
+	$(WITH_SERVICES) $(BIN)/python -m tests.load.run $(LOAD_ARGS)
 
 migrate: $(VENV)/.installed
 	$(WITH_SERVICES) $(BIN)/python manage.py migrate

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +17,7 @@ from annotate.ingest.types import Ingested
 from annotate.models import Document, Revision
 from annotate.services import documents
 from core import policy
+from core.api.errors import JSONParser, error
 from core.errors import PayloadTooLarge
 from core.http import signed_in_user
 from core.policy import Action
@@ -100,6 +101,14 @@ class DocumentListSerializer(serializers.ModelSerializer[Document]):
         fields = ["id", "title", "author", "seminar", "revision", "created_at"]
 
 
+class PreviewSerializer(serializers.Serializer[Any]):
+    """What an import would publish (`preview: true`), without saving it."""
+
+    format = serializers.CharField(help_text="The format it was read as: ocr, markdown or plain")
+    revision = RevisionSerializer()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
 class DocumentCreateSerializer(serializers.Serializer[Any]):
     seminar = serializers.SlugField()
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -150,7 +159,11 @@ class DocumentList(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
-        responses=DocumentListSerializer(many=True),
+        responses={
+            200: DocumentListSerializer(many=True),
+            404: error("No such seminar, or not yours"),
+        },
+        parameters=[OpenApiParameter("seminar", str, description="A seminar's slug")],
         summary="Texts in my seminars (?seminar=slug narrows to one)",
     )
     def get(self, request: Request) -> Response:
@@ -163,7 +176,12 @@ class DocumentList(APIView):
 
     @extend_schema(
         request=DocumentCreateSerializer,
-        responses={201: DocumentSerializer},
+        responses={
+            201: DocumentSerializer,
+            200: PreviewSerializer,
+            404: error("No such seminar, or not yours"),
+            422: error("The text is empty, or cannot be read as its format"),
+        },
         summary="Import a text (JSON with source_text, or multipart with file); "
         "preview: true returns the result without saving",
     )
@@ -219,7 +237,11 @@ class RevisionList(APIView):
 
     @extend_schema(
         request=CorrectionSerializer,
-        responses={201: RevisionSerializer},
+        responses={
+            201: RevisionSerializer,
+            409: error("`base` is not the current revision"),
+            422: error("Edits outside the text, overlapping, or across blocks"),
+        },
         summary="Correct the current revision (editors); makes a new revision",
     )
     def post(self, request: Request, pk: int) -> Response:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -15,6 +16,7 @@ from rest_framework.views import APIView
 from annotate.models import ExportJob
 from annotate.services import exports
 from core import policy
+from core.api.errors import error
 from core.http import signed_in_user
 from core.models import Seminar
 
@@ -32,6 +34,36 @@ class ExportRequestSerializer(serializers.Serializer[Any]):
     )
     format = serializers.CharField(max_length=16)
     options = serializers.DictField(required=False, default=dict)
+
+
+class ExportJobSerializer(serializers.Serializer[Any]):
+    """An export as job_data() describes it."""
+
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    kind = serializers.ChoiceField(choices=ExportJob.Kind.choices)
+    format = serializers.CharField()
+    document = serializers.IntegerField(allow_null=True)
+    claim = serializers.IntegerField(allow_null=True)
+    seminar = serializers.CharField(help_text="The seminar's slug")
+    status = serializers.ChoiceField(choices=ExportJob.Status.choices)
+    progress = serializers.IntegerField(min_value=0, max_value=100)
+    error = serializers.CharField(allow_null=True, help_text="Why it failed, for people")
+    created = serializers.DateTimeField()
+    download_url = serializers.URLField(allow_null=True, help_text="Once it has succeeded")
+
+
+# What the export builders make (annotate.services.exports): JSON records and JSON-LD
+# editions are objects, the rest files.
+EXPORT_MEDIA_TYPES = {
+    "text/html": OpenApiTypes.BINARY,
+    "application/pdf": OpenApiTypes.BINARY,
+    "text/markdown": OpenApiTypes.BINARY,
+    "application/tei+xml": OpenApiTypes.BINARY,
+    "application/zip": OpenApiTypes.BINARY,
+    "application/ld+json": OpenApiTypes.OBJECT,
+    "application/json": OpenApiTypes.OBJECT,
+}
 
 
 def job_data(job: ExportJob, request: Request) -> dict[str, Any]:
@@ -71,7 +103,7 @@ def _job(request: Request, pk: int) -> ExportJob:
 class ExportList(APIView):
     @extend_schema(
         request=ExportRequestSerializer,
-        responses={202: dict},
+        responses={202: ExportJobSerializer, 404: error("No such text, claim or seminar for you")},
         operation_id="v1_exports_create",
         summary="Request an export; it is built in the background",
     )
@@ -97,7 +129,11 @@ class ExportList(APIView):
         body = job_data(job, request)
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
-    @extend_schema(responses=dict, operation_id="v1_exports_list", summary="My exports")
+    @extend_schema(
+        responses=ExportJobSerializer(many=True),
+        operation_id="v1_exports_list",
+        summary="My exports",
+    )
     def get(self, request: Request) -> Response:
         user = signed_in_user(request)
         jobs = ExportJob.objects.filter(
@@ -108,7 +144,7 @@ class ExportList(APIView):
 
 class ExportDetail(APIView):
     @extend_schema(
-        responses=dict,
+        responses=ExportJobSerializer,
         operation_id="v1_exports_retrieve",
         summary="An export's status, progress, error and download link",
     )
@@ -118,7 +154,7 @@ class ExportDetail(APIView):
 
 class ExportDownload(APIView):
     @extend_schema(
-        responses={(200, "application/octet-stream"): bytes},
+        responses={(200, media): kind for media, kind in EXPORT_MEDIA_TYPES.items()},
         operation_id="v1_exports_download",
         summary="The exported file",
     )

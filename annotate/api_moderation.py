@@ -14,7 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -34,11 +39,14 @@ from annotate.models import (
 )
 from annotate.services import moderation
 from core import policy
+from core.api.errors import error
 from core.http import signed_in_user
 from core.models import Membership, Seminar, User
 from core.policy import Action
 
 MAX_ID = 2**63 - 1
+# What _lock_claim refuses: an annotation that is not a claim (422) or is deleted (409).
+NOT_A_CLAIM = error("Not a claim")
 QUEUE_LIMIT = 100  # items of each kind the queue lists; its counts are the totals
 # What moderators may set a claim to (only its author withdraws it).
 SETTABLE_STATUSES = [c for c in ClaimStatus.choices if c[0] != ClaimStatus.WITHDRAWN]
@@ -547,6 +555,13 @@ class ClaimList(APIView):
     @extend_schema(
         operation_id="v1_seminars_claims_list",
         responses=ClaimPageSerializer,
+        parameters=[
+            OpenApiParameter("status", str, enum=ClaimStatus.values),
+            OpenApiParameter("document", int, description="A text's id"),
+            OpenApiParameter("member", str, description="Its author's username"),
+            OpenApiParameter("sort", str, enum=["activity", "contested"]),
+            OpenApiParameter("page", int),
+        ],
         summary="The seminar's claims (?status, ?document, ?member; ?sort=activity|contested)",
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -587,7 +602,12 @@ class ClaimDisputes(APIView):
     @extend_schema(
         operation_id="v1_claims_disputes_create",
         request=DisputeCreateSerializer,
-        responses={201: DisputeSerializer},
+        responses={
+            201: DisputeSerializer,
+            409: error("Your own claim, or one that is withdrawn, upheld or rejected"),
+            422: NOT_A_CLAIM,
+            429: error("Too many disputes in an hour"),
+        },
         summary="Dispute a claim, with grounds, a statement and evidence (members)",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -601,7 +621,11 @@ class ClaimWithdraw(APIView):
     @extend_schema(
         operation_id="v1_claims_withdraw",
         request=ReasonSerializer,
-        responses=ClaimSerializer,
+        responses={
+            200: ClaimSerializer,
+            409: error("The claim is no longer open"),
+            422: NOT_A_CLAIM,
+        },
         summary="Withdraw your claim while it is open (its author)",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -615,7 +639,11 @@ class ClaimStatusView(APIView):
     @extend_schema(
         operation_id="v1_claims_status",
         request=ClaimStatusSerializer,
-        responses=ClaimSerializer,
+        responses={
+            200: ClaimSerializer,
+            409: error("A withdrawn claim keeps its status"),
+            422: NOT_A_CLAIM,
+        },
         summary="Set a claim's status, with a reason (moderators)",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -631,7 +659,11 @@ class DisputeRuling(APIView):
     @extend_schema(
         operation_id="v1_disputes_ruling_create",
         request=RulingCreateSerializer,
-        responses={201: RulingSerializer},
+        responses={
+            201: RulingSerializer,
+            409: error("The dispute has already been ruled on"),
+            422: NOT_A_CLAIM,
+        },
         summary="Rule on an open dispute: accept or dismiss it, with reasons (moderators; once)",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -655,7 +687,12 @@ class FlagCreate(APIView):
     @extend_schema(
         operation_id="v1_flags_create",
         request=FlagCreateSerializer,
-        responses={201: FlagSerializer},
+        responses={
+            201: FlagSerializer,
+            404: error("No such annotation or reply, or not yours to see"),
+            409: error("You have already flagged it"),
+            429: error("Too many flags in an hour"),
+        },
         summary="Flag an annotation or a reply for the moderators (once each)",
     )
     def post(self, request: Request) -> Response:
@@ -827,6 +864,12 @@ class ModerationLog(APIView):
     @extend_schema(
         operation_id="v1_seminars_moderation_log_list",
         responses=EventPageSerializer,
+        parameters=[
+            OpenApiParameter("action", str, enum=list(LOG_ACTIONS)),
+            OpenApiParameter("actor", str, description="A moderator's username"),
+            OpenApiParameter("target_type", str, enum=list(LOG_TARGETS)),
+            OpenApiParameter("page", int),
+        ],
         summary="Every moderation action in the seminar, newest first (?action, ?actor, "
         "?target_type)",
     )

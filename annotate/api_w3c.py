@@ -18,10 +18,9 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import Resolver404, resolve
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import MethodNotAllowed
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -32,6 +31,7 @@ from annotate import anchoring, selectors, w3c
 from annotate.models import Annotation, Document, Reply, Revision
 from annotate.services import annotations as service
 from core import policy
+from core.api.errors import JSONParser, error
 from core.errors import Conflict, ServiceError, Unprocessable
 from core.http import signed_in_user
 from core.models import Membership, Seminar, User
@@ -49,6 +49,12 @@ ACCEPT_POST = f"{w3c.MEDIA_TYPE}, application/ld+json, application/json"
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 500
 READ_METHODS = "GET, HEAD, OPTIONS"
 _TAG = re.compile(r'^(?:W/)?"(r?)(\d+)-(\d+)"$')
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The ETag you last read (W/"{id}-{version}"), or *',
+)
 
 
 class PreconditionFailed(ServiceError):
@@ -230,23 +236,30 @@ class Listing:
         return filters.apply(found, user).order_by("pk")
 
 
-def _listed_replies(roots: QuerySet[Annotation]) -> QuerySet[Reply]:
-    """Replies of these annotations shown in the collection: alive, or holding up a thread."""
+def _listed_replies(roots: QuerySet[Annotation], user: User, moderator: bool) -> QuerySet[Reply]:
+    """Replies of these annotations shown in the collection: alive, or holding up a thread;
+    hidden ones only to their author and the moderators."""
     has_children = Exists(Reply.objects.filter(parent=OuterRef("pk")))
-    return Reply.objects.filter(annotation__in=roots.values("pk")).filter(
+    listed = Reply.objects.filter(annotation__in=roots.values("pk")).filter(
         Q(deleted_at__isnull=True) | has_children
     )
+    return listed if moderator else listed.filter(Q(hidden=False) | Q(author=user))
 
 
-def _thread(annotation: Annotation) -> list[Reply]:
+def _thread(annotation: Annotation, user: User, moderator: bool) -> list[Reply]:
     """An annotation's listed replies in reading order (from its prefetched replies)."""
     replies = list(annotation.replies.all())
     parents = {reply.parent_id for reply in replies}
     return [
         reply
         for reply, _ in selectors.thread_tree(annotation)
-        if reply.deleted_at is None or reply.pk in parents
+        if (reply.deleted_at is None or reply.pk in parents)
+        and (moderator or not reply.hidden or reply.author_id == user.pk)
     ]
+
+
+def _moderates(user: User, seminar: Seminar) -> bool:
+    return policy.allows(user, seminar, Action.MODERATE)
 
 
 def _preferences(header: str) -> set[str] | None:
@@ -277,7 +290,9 @@ class AnnotationContainer(W3CView):
         user = signed_in_user(request)
         roots = listing.roots(seminar, user)
         stats = roots.aggregate(n=Count("pk"), newest=Max("modified_at"), top=Max("pk"))
-        total = stats["n"] + (_listed_replies(roots).count() if listing.replies else 0)
+        total = stats["n"]
+        if listing.replies:
+            total += _listed_replies(roots, user, _moderates(user, seminar)).count()
         state = f"{user.pk}|{stats['n']}|{stats['newest']}|{stats['top']}|{total}"
         return roots, stats["n"], total, state
 
@@ -288,6 +303,18 @@ class AnnotationContainer(W3CView):
     @extend_schema(
         operation_id="v1_seminars_annotations_list",
         responses=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter("document", int, description="A text's id"),
+            OpenApiParameter("creator", str, description="A member's username"),
+            OpenApiParameter("motivation", str, enum=list(w3c.KIND_OF_MOTIVATION)),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("q", str, description="Words in the quote or the body"),
+            OpenApiParameter("replies", str, enum=["1", "true"], description="List replies too"),
+            OpenApiParameter("limit", int, description=f"Items a page (at most {MAX_PAGE_SIZE})"),
+            OpenApiParameter("iris", str, enum=["1", "true"], description="Items as IRIs"),
+            OpenApiParameter("page", int, description="A page (0 is the first)"),
+            OpenApiParameter("Prefer", str, OpenApiParameter.HEADER),
+        ],
         summary="The seminar's annotations (W3C AnnotationCollection; ?page=N for a page)",
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -394,15 +421,18 @@ class AnnotationContainer(W3CView):
             found = found.prefetch_related(Prefetch("replies", queryset=replies))
         annotations = list(found[window])
         start = offset
+        user = signed_in_user(request)
+        moderator = listing.replies and _moderates(user, seminar)
         if listing.replies and annotations:
-            start += _listed_replies(roots.filter(pk__lt=annotations[0].pk)).count()
+            earlier = roots.filter(pk__lt=annotations[0].pk)
+            start += _listed_replies(earlier, user, moderator).count()
         items: list[Any] = []
         for annotation in annotations:
             if iris:
                 items.append(w3c.annotation_iri(request, slug, annotation.pk))
             else:
                 items.append(w3c.to_w3c(annotation, request, embedded=True))
-            for reply in _thread(annotation) if listing.replies else []:
+            for reply in _thread(annotation, user, moderator) if listing.replies else []:
                 if iris:
                     items.append(w3c.reply_iri(request, slug, annotation.pk, reply.pk))
                 else:
@@ -411,7 +441,16 @@ class AnnotationContainer(W3CView):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT},
+        responses={
+            201: OpenApiTypes.OBJECT,
+            405: error("POST to a page (?page=N): only the container takes new annotations"),
+            409: error("Positions on an older revision of the text"),
+            422: error(
+                "A quote not in the text, offsets that disagree with it, or a target "
+                "that is not a text of this seminar"
+            ),
+            429: error("Too many annotations or replies in a minute"),
+        },
         summary="Create an annotation, or a reply (motivation replying), from a W3C Annotation",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -571,7 +610,14 @@ class AnnotationDetail(W3CView):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            409: error("A changed id, canonical or via IRI, or a deleted annotation"),
+            412: error("If-Match is not its current ETag"),
+            422: error("A changed target"),
+            428: error("No If-Match"),
+        },
+        parameters=[IF_MATCH],
         summary="Replace your annotation's body, tags, kind or visibility (If-Match required)",
     )
     def put(self, request: Request, slug: str, pk: int) -> Response:
@@ -624,7 +670,11 @@ class AnnotationDetail(W3CView):
                 "it (or make a new annotation on the other words)."
             )
 
-    @extend_schema(responses={204: None}, summary="Delete your annotation (If-Match honoured)")
+    @extend_schema(
+        responses={204: None, 412: error("If-Match is not its current ETag")},
+        parameters=[IF_MATCH],
+        summary="Delete your annotation (If-Match honoured)",
+    )
     def delete(self, request: Request, slug: str, pk: int) -> Response:
         annotation = self._load(request, slug, pk, Action.PARTICIPATE)
         _if_match(request, annotation, required=False)
@@ -652,6 +702,10 @@ class ReplyDetail(W3CView):
         found = annotation.replies.select_related("author").filter(pk=reply).first()
         if found is None or (found.deleted_at is not None and not found.children.exists()):
             raise Http404("No such reply.")
+        # A hidden reply is for its author and the moderators, as a hidden annotation is.
+        hidden = found.hidden and found.author_id != user.pk
+        if hidden and not _member_allows(membership, Action.MODERATE):
+            raise Http404("No such reply.")
         found.annotation = annotation
         mine = found.author_id == user.pk and found.deleted_at is None
         if mine and _member_allows(membership, Action.PARTICIPATE):
@@ -668,7 +722,14 @@ class ReplyDetail(W3CView):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiTypes.OBJECT,
+            409: error("A deleted reply"),
+            412: error("If-Match is not its current ETag"),
+            422: error("A changed target"),
+            428: error("No If-Match"),
+        },
+        parameters=[IF_MATCH],
         summary="Replace your reply's body (If-Match required)",
     )
     def put(self, request: Request, slug: str, pk: int, reply: int) -> Response:
@@ -688,7 +749,11 @@ class ReplyDetail(W3CView):
             raise PreconditionFailed(stale.message) from stale
         return self._answer(request, self._load(request, slug, pk, updated.pk), slug)
 
-    @extend_schema(responses={204: None}, summary="Delete your reply (If-Match honoured)")
+    @extend_schema(
+        responses={204: None, 412: error("If-Match is not its current ETag")},
+        parameters=[IF_MATCH],
+        summary="Delete your reply (If-Match honoured)",
+    )
     def delete(self, request: Request, slug: str, pk: int, reply: int) -> Response:
         found = self._load(request, slug, pk, reply, Action.PARTICIPATE)
         _if_match(request, found, required=False)
@@ -713,7 +778,12 @@ class AnnotationImport(W3CView):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+        responses={
+            201: OpenApiTypes.OBJECT,
+            200: OpenApiTypes.OBJECT,
+            409: error("The text was corrected meanwhile"),
+            422: error("The text has no revision to annotate"),
+        },
         summary="Import W3C annotations (a collection, a page or a list) onto this text",
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -790,6 +860,12 @@ class GlossaContext(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
     renderer_classes = [JsonLdRenderer, JSONRenderer]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.content_type = "application/json"  # errors are plain JSON, as elsewhere
+        return response
 
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="The JSON-LD context of glossa: terms")
     def get(self, request: Request) -> Response:

@@ -492,3 +492,9 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.format} export {self.pk} ({self.status})"
+
+    @property
+    def folder(self) -> str:
+        """Where its file is stored: the same for every run of this job, and never another
+        job's, even if ids are reused (a restored backup, a test database)."""
+        return f"exports/{self.pk}-{self.created_at:%Y%m%d%H%M%S%f}"

@@ -12,7 +12,7 @@ from django.http import QueryDict
 
 from annotate.models import Annotation, Document, Reply, Revision
 from core import policy
-from core.models import User
+from core.models import Membership, Role, User
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,15 @@ class Filters:
             annotations = annotations.filter(author=user)
         if self.q:
             query = SearchQuery(self.q, config="english", search_type="websearch")
+            # A hidden reply's words find its thread only for its author and the moderators.
+            moderates = Membership.objects.filter(
+                seminar=OuterRef("annotation__seminar"),
+                user=user,
+                role__in=[Role.OWNER, Role.MODERATOR],
+            )
             in_replies = Reply.objects.filter(
                 annotation=OuterRef("pk"), deleted_at__isnull=True, search=query
-            )
+            ).filter(Q(hidden=False) | Q(author=user) | Exists(moderates))
             annotations = annotations.filter(Q(search=query) | Exists(in_replies))
         return annotations
 
@@ -112,7 +118,9 @@ def orphans(user: User, document: Document) -> QuerySet[Annotation]:
 
 def with_threads(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
     replies = Reply.objects.select_related("author").order_by("created_at", "pk")
-    return annotations.select_related("author", "revision").prefetch_related(
+    # Not the revision: each row would carry the whole text and its JSON (~100 KB to decode),
+    # and a card does not show it.
+    return annotations.select_related("author").prefetch_related(
         Prefetch("replies", queryset=replies)
     )
 

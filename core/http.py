@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from rest_framework.request import Request
 
+from core import ratelimit
+from core.errors import TooManyRequests
 from core.models import User
+
+View = Callable[..., HttpResponse]
 
 
 def render_page(
@@ -26,6 +33,33 @@ def render_page(
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def refuse_floods(action: str) -> Callable[[View], View]:
+    """Answer 429 at once, before any other work, to a member already past a rate limit.
+
+    The message goes first into the htmx target (`HX-Reswap: afterbegin`), so a form the
+    member was filling in stays as it was.
+    """
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def refusing(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.is_authenticated:
+                try:
+                    ratelimit.refuse_if_over(request.user.pk, action)
+                except TooManyRequests as error:
+                    return HttpResponse(
+                        f'<p class="message message-error" role="alert">'
+                        f"{escape(error.message)}</p>",
+                        status=429,
+                        headers={"Retry-After": str(error.retry_after), "HX-Reswap": "afterbegin"},
+                    )
+            return view(request, *args, **kwargs)
+
+        return refusing
+
+    return decorate
 
 
 def signed_in_user(request: HttpRequest | Request) -> User:

@@ -1,36 +1,60 @@
-"""Refuse input PostgreSQL cannot store before it reaches a view."""
+"""Refuse input PostgreSQL cannot store before it reaches a view; say 503 while it is away."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+logger = logging.getLogger(__name__)
+
 NUL_MESSAGE = "The request contains a NUL character, which Glossa does not accept."
+UTF8_MESSAGE = "The request is not valid UTF-8 text, the only encoding Glossa reads."
 
 
 class RejectNulMiddleware:
     """A NUL byte (raw, %00, or \\u0000 in JSON) anywhere in the request: 400, never a 500.
 
     PostgreSQL text cannot hold NUL, so without this every field would need its own check.
+    Invalid UTF-8 in the query string or a form body is refused too (Django would replace
+    it with U+FFFD, storing something nobody sent).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        raw_query = request.META.get("QUERY_STRING", "")
-        suspicious = (
-            "\x00" in request.path
-            or b"\x00" in unquote_to_bytes(raw_query)
-            or self._body_has_nul(request)
-        )
-        if suspicious:
+        raw_query = unquote_to_bytes(request.META.get("QUERY_STRING", ""))
+        problem = ""
+        if "\x00" in request.path or b"\x00" in raw_query or self._body_has_nul(request):
+            problem = NUL_MESSAGE
+        elif not _is_utf8(raw_query) or not _is_utf8(self._form_body(request)):
+            problem = UTF8_MESSAGE
+        if problem:
             if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-                return JsonResponse({"detail": NUL_MESSAGE, "code": "invalid"}, status=400)
-            return HttpResponse(NUL_MESSAGE, status=400, content_type="text/plain")
+                return JsonResponse({"detail": problem, "code": "invalid"}, status=400)
+            return HttpResponse(problem, status=400, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+    @staticmethod
+    def _form_body(request: HttpRequest) -> bytes:
+        """A url-encoded form body, decoded to bytes (b"" for any other request)."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return b""
+        if not request.headers.get("Content-Type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            return b""
+        charset = (request.content_params or {}).get("charset", "utf-8")
+        if charset.lower() not in ("utf-8", "utf8"):
+            return b""  # Django decodes a form in the charset it declares
+        try:
+            return unquote_to_bytes(request.body.replace(b"+", b" "))
+        except Exception:  # too large: Django answers that itself
+            return b""
 
     @staticmethod
     def _body_has_nul(request: HttpRequest) -> bool:
@@ -46,3 +70,42 @@ class RejectNulMiddleware:
         if b"\x00" in body or b"\\u0000" in body:
             return True
         return content_type.startswith("application/x-www-form-urlencoded") and (b"%00" in body)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+DATABASE_UNAVAILABLE = "The database is not answering just now. Try again in a few seconds."
+
+
+class DatabaseUnavailableMiddleware:
+    """PostgreSQL down or restarting: 503 with Retry-After at once, not a 500 page.
+
+    An OperationalError (connection refused or lost, recovery in progress, a deadlock or lock
+    timeout) is transient: the client should try again. What failed was rolled back; a change
+    committed before the connection broke stands (a retry meets it as usual).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s %s", request.method, request.path, exc_info=True)
+        if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+            response: HttpResponse = JsonResponse(
+                {"detail": DATABASE_UNAVAILABLE, "code": "unavailable"}, status=503
+            )
+        else:
+            response = HttpResponse(DATABASE_UNAVAILABLE, status=503, content_type="text/plain")
+        response["Retry-After"] = "5"
+        return response

@@ -1,17 +1,25 @@
 """Per-member rate limits on writing (annotations, replies, flags, disputes), kept in Redis.
 
-A fixed window per member and action: simple, shared by every web process, and cheap (one
-INCR). Going over answers 429 with a clear message (core.errors.TooManyRequests).
+A sliding window per member and action, shared by every web process and cheap (a few Redis
+calls): this window's count plus the share of the previous one's that still falls in the last
+minute (or hour). Fixed windows alone let a flood spend a whole allowance at the start of
+every window, a burst that slows everyone (tests/load); this spreads it out. Going over answers
+429 with a clear message (core.errors.TooManyRequests). While Redis is away the limits are off
+(fail open): members keep writing, and the outage is logged.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from redis.exceptions import RedisError
 
 from core.errors import TooManyRequests
+
+logger = logging.getLogger(__name__)
 
 NOUNS = {
     "annotate": "annotations",
@@ -24,17 +32,59 @@ NOUNS = {
 def check(user_id: int, action: str) -> None:
     """Count one `action` by the user; raise TooManyRequests past the configured limit."""
     limit, seconds = settings.RATE_LIMITS[action]
+    key, previous = _keys(user_id, action, seconds)
+    try:
+        cache.add(key, 0, timeout=2 * seconds + 5)  # read as the previous window, next
+        count = cache.incr(key)
+        before = cache.get(previous) or 0
+    except (RedisError, ValueError) as error:  # ValueError: Redis restarted between the two
+        logger.warning("rate limit %s not checked (Redis unavailable): %s", action, error)
+        return
+    if _recent(count, before, seconds) > limit:
+        raise _refusal(action, limit, seconds, count + 1, before)
+
+
+def refuse_if_over(user_id: int, action: str) -> None:
+    """Raise TooManyRequests if the user is already past the limit, counting nothing.
+
+    One Redis read, for views to refuse a flood before any other work: a client hammering
+    the server then costs it little (check() still counts every attempt that gets further).
+    """
+    limit, seconds = settings.RATE_LIMITS[action]
+    key, previous = _keys(user_id, action, seconds)
+    try:
+        found = cache.get_many([key, previous])
+    except RedisError:  # check() logs it, if the request gets that far
+        return
+    count, before = found.get(key) or 0, found.get(previous) or 0
+    if _recent(count + 1, before, seconds) > limit:
+        raise _refusal(action, limit, seconds, count + 1, before)
+
+
+def _keys(user_id: int, action: str, seconds: int) -> tuple[str, str]:
+    """This window's counter and the previous window's."""
     window = int(time.time() // seconds)
-    key = f"ratelimit:{action}:{user_id}:{window}"
-    cache.add(key, 0, timeout=seconds + 5)
-    count = cache.incr(key)
-    if count > limit:
-        retry = seconds - int(time.time() % seconds)
-        raise TooManyRequests(
-            f"Too many {NOUNS.get(action, action)}: at most {limit} in "
-            f"{_duration(seconds)}. Try again in {_duration(retry)}.",
-            retry_after=retry,
-        )
+    return (f"ratelimit:{action}:{user_id}:{window}", f"ratelimit:{action}:{user_id}:{window - 1}")
+
+
+def _recent(count: int, before: int, seconds: int) -> float:
+    """How many in the last `seconds`, taking the previous window's as spread evenly."""
+    return count + before * (1 - (time.time() % seconds) / seconds)
+
+
+def _refusal(action: str, limit: int, seconds: int, count: int, before: int) -> TooManyRequests:
+    """The 429, saying when another try (this window's `count`-th) will pass."""
+    into = time.time() % seconds
+    if count <= limit and before:
+        wait = seconds * (1 - (limit - count) / before) - into
+    else:  # not before the next window, whose share of this one's shrinks in turn
+        wait = seconds - into + seconds * max(0.0, 1 - (limit - 1) / max(count - 1, 1))
+    retry = max(1, int(wait + 0.999))
+    return TooManyRequests(
+        f"Too many {NOUNS.get(action, action)}: at most {limit} in "
+        f"{_duration(seconds)}. Try again in {_duration(retry)}.",
+        retry_after=retry,
+    )
 
 
 def _duration(seconds: int) -> str:

@@ -64,6 +64,9 @@ seminar_patterns: list[URLPattern | URLResolver] = [
     path("invites/people/<int:pk>/revoke/", seminars.invitation_revoke, name="invitation-revoke"),
 ]
 
+handler400 = "core.api.errors.bad_request"
+handler404 = "core.api.errors.not_found"
+
 urlpatterns = [
     path("", seminars.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

@@ -79,12 +79,12 @@ def worker_media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("worker-media")
 
 
-def start_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -> subprocess.Popen:
+def spawn_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -> subprocess.Popen:
     """A real Celery worker process on the test database, consuming `queue`, in its own
-    process group (so a test can kill it whole). `env` adds to its environment."""
+    process group (so a test can kill it whole). `env` adds to its environment. Not waited
+    for: a solo worker busy with a task answers no ping, so a test that starts one onto a
+    full queue watches its jobs instead (start_worker waits)."""
     from django.db import connection
-
-    from core.celery import app
 
     environment = {
         **os.environ,
@@ -93,8 +93,7 @@ def start_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -
         "EXPORT_RETRY_SECONDS": "0",
         **env,
     }
-    name = f"{hostname}-{os.getpid()}@%h"
-    worker = subprocess.Popen(
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -111,18 +110,34 @@ def start_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -
             "--queues",
             queue,
             "--hostname",
-            name,
+            f"{hostname}-{os.getpid()}@%h",
         ],
         cwd=BASE_DIR,
         env=environment,
         start_new_session=True,
     )
+
+
+def start_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -> subprocess.Popen:
+    """spawn_worker, returned once the worker answers a ping."""
+    from celery import Celery
+
+    from core.celery import app
+    from core.settings import celery_url
+
+    worker = spawn_worker(queue, hostname=hostname, **env)
     deadline = time.monotonic() + 60
-    destination = [name.replace("%h", socket.gethostname())]
-    while not app.control.ping(destination=destination, timeout=0.5):
+    destination = [f"{hostname}-{os.getpid()}@{socket.gethostname()}"]
+    # A worker given another Redis (env REDIS_URL, as the fault tests do) answers pings there.
+    control = app
+    if "REDIS_URL" in env:
+        control = Celery(broker=celery_url(env["REDIS_URL"]), set_as_current=False)
+    while not control.control.ping(destination=destination, timeout=0.5):
         if worker.poll() is not None or time.monotonic() > deadline:
             worker.kill()
             pytest.fail("the test Celery worker did not start")
+    if control is not app:
+        control.close()
     return worker
 
 

@@ -195,8 +195,9 @@ def export_retry(*, job: ExportJob, user: User) -> ExportJob:
     if job.requested_by_id != user.pk:
         raise policy.PermissionDenied("Only who asked for an export can retry it.")
     if job.status == ExportJob.Status.FAILED:
-        job.status, job.error, job.progress = ExportJob.Status.QUEUED, "", 0
-        job.save(update_fields=["status", "error", "progress"])
+        # A fresh start: its earlier interruptions and retries do not count against it.
+        job.status, job.error, job.progress, job.attempts = ExportJob.Status.QUEUED, "", 0, 0
+        job.save(update_fields=["status", "error", "progress", "attempts"])
         _enqueue(job)
     return job
 
@@ -230,7 +231,7 @@ def export_run(*, job_id: int) -> ExportJob:
         if status.get(pk=job.pk) == ExportJob.Status.SUCCEEDED:
             job.refresh_from_db()
             return job
-        name = f"exports/{job.pk}/{file_name}"
+        name = f"{job.folder}/{file_name}"
         if default_storage.exists(name):  # a re-run after a crash: same name, one file
             default_storage.delete(name)
         stored = default_storage.save(name, ContentFile(content))

@@ -21,7 +21,8 @@ def notify_moderation(*, recipient: User, actor: User, annotation: Annotation) -
     if recipient.email:
         from annotate.tasks import send_notification_email  # tasks import this module
 
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk))
+        # robust: with Redis away the in-app notification stands; the email is logged as lost.
+        transaction.on_commit(lambda: send_notification_email.delay(notification.pk), robust=True)
 
 
 def notify_export(job: ExportJob) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
@@ -14,7 +16,14 @@ register = template.Library()
 @register.filter
 def md(source: str) -> SafeString:
     """A member's Markdown as sanitised HTML (safe: nh3 has cleaned it)."""
-    return mark_safe(markdown.render(source or ""))  # noqa: S308 - sanitised by nh3
+    source = source or ""
+    html = _rendered(source) if len(source) <= 4000 else markdown.render(source)
+    return mark_safe(html)  # noqa: S308 - sanitised by nh3
+
+
+# Every live poll re-renders the threads that changed, for every open reader: the same
+# bodies again and again. Rendering is a pure function of the source, so remember it.
+_rendered = lru_cache(maxsize=2048)(markdown.render)
 
 
 @register.simple_tag

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -22,7 +22,7 @@ from annotate.services import annotations as service
 from core import policy
 from core.errors import ServiceError
 from core.forms import apply_errors
-from core.http import render_page, signed_in_user
+from core.http import refuse_floods, render_page, signed_in_user
 from core.models import Membership, User
 from core.policy import Action
 
@@ -90,6 +90,7 @@ def _annotation(user: User, document: Document, aid: int) -> Annotation:
     found = selectors.with_threads(selectors.visible(user, document)).filter(pk=aid).first()
     if found is None:
         raise Http404("No such annotation.")
+    found.document = document
     return found
 
 
@@ -103,7 +104,8 @@ def _card_context(
         "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE)
         and not annotation.locked,
         "moderator": policy.role_allows(membership.role, Action.MODERATE),
-        "seminar": annotation.seminar,
+        # Through the document, which the views hand over with its seminar: no query a card.
+        "seminar": annotation.document.seminar,
         "document": annotation.document,
         "reply_form": ReplyForm(),
         **extra,
@@ -153,6 +155,7 @@ def composer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_floods("annotate")
 def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     document, membership, revision = _document(request, slug, pk, Action.PARTICIPATE)
     form = AnnotationForm(request.POST)
@@ -209,7 +212,9 @@ def annotations_at(request: HttpRequest, slug: str, pk: int, offset: int) -> Htt
     document, membership, revision = _document(request, slug, pk)
     user = signed_in_user(request)
     filters = selectors.Filters.from_query(request.GET)
-    found = selectors.covering(user, document, revision, offset, filters)
+    found = list(selectors.covering(user, document, revision, offset, filters))
+    for annotation in found:
+        annotation.document = document
     return render_page(
         request,
         PANEL,
@@ -262,6 +267,9 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
     user = signed_in_user(request)
     annotation = _annotation(user, document, aid)
     if request.method == "GET":
+        # The form holds the text: only for its author, while it exists.
+        if annotation.author_id != user.pk or annotation.is_deleted:
+            raise PermissionDenied("You can edit only your own annotations.")
         form = AnnotationForm(
             initial={
                 "kind": annotation.kind,
@@ -317,6 +325,7 @@ def annotation_delete(request: HttpRequest, slug: str, pk: int, aid: int) -> Htt
 
 @login_required
 @require_POST
+@refuse_floods("reply")
 def reply_create(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
     document, membership, _ = _document(request, slug, pk, Action.PARTICIPATE)
     user = signed_in_user(request)
@@ -351,6 +360,9 @@ def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> 
     annotation = _annotation(user, document, aid)
     reply = get_object_or_404(Reply, pk=rid, annotation=annotation)
     if request.method == "GET":
+        # The form holds the text (of a hidden reply, too): only for its author, while it exists.
+        if reply.author_id != user.pk or reply.deleted_at is not None:
+            raise PermissionDenied("You can edit only your own replies.")
         form = ReplyForm(initial={"body": reply.body, "version": reply.version})
         return _card(request, annotation, membership, editing_reply=reply.pk, reply_edit=form)
     form = ReplyForm(request.POST)
@@ -460,18 +472,41 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     revision = Revision.objects.get(pk=document.current_id or 0)  # now the text is needed
     revision.document = document
     filters = selectors.Filters.from_query(request.GET)
-    if request.GET.get("highlights") == "off":
-        blocks = rendering.block_views(revision)
-    else:
-        blocks = reader_blocks(user, document, revision, filters, [])
+    hide = request.GET.get("highlights") == "off"
+    rows = [] if hide else selectors.highlight_rows(user, document, revision, filters)
+    ranges, classify = highlight_classifier(rows)
+    # Every open reader asks this every few seconds while members write: segment only the
+    # blocks the changes touch (each run of neighbouring ones), not the whole text.
+    runs: list[list[int]] = []
+    for i, block in enumerate(revision.blocks):
+        if any(block["start"] <= e and s <= block["end"] for s, e in spans):
+            if runs and runs[-1][1] == i - 1:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i])
+    blocks = [
+        view
+        for first, last in runs
+        for view in rendering.block_views(
+            revision,
+            ranges,
+            classify=classify,
+            within=(revision.blocks[first]["start"], revision.blocks[last]["end"]),
+        )
+    ]
     touched = [b for b in blocks if any(b.start <= e and s <= b.end for s, e in spans)]
     html = "".join(
         render_to_string("annotate/_block.html", {"block": b, "replace": True}, request)
         for b in touched
     )
-    for annotation in selectors.with_threads(
-        selectors.visible(user, document).filter(pk__in=[pk for pk, _, _ in changed])
-    ):
+    # The page swaps in only the cards it shows (its panel's, listed in `cards`); rendering
+    # every changed thread for every open reader was most of this answer's cost.
+    ids = [pk for pk, _, _ in changed]
+    if "cards" in request.GET:
+        shown = set(request.GET["cards"].split(",")[:50])
+        ids = [pk for pk in ids if str(pk) in shown]
+    for annotation in selectors.with_threads(selectors.visible(user, document).filter(pk__in=ids)):
+        annotation.document = document
         html += render_to_string(
             "annotate/_card.html",
             {**_card_context(annotation, user, membership), "replace": True},

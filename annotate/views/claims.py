@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -223,11 +223,18 @@ def dispute_rule(request: HttpRequest, slug: str, did: int) -> HttpResponse:
 def _target(request: HttpRequest, seminar: Seminar) -> tuple[Annotation | None, Reply | None]:
     """The annotation or reply a form names, if this member can see it; else 404."""
     user = signed_in_user(request)
-    visible = Annotation.objects.filter(seminar=seminar).filter(
-        Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user)
+    # Something deleted is gone once nothing hangs on it (as in the API).
+    threaded = Exists(Reply.objects.filter(annotation=OuterRef("pk")))
+    visible = (
+        Annotation.objects.filter(seminar=seminar)
+        .filter(Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user))
+        .filter(Q(deleted_at__isnull=True) | threaded)
     )
     if _is_id(request.POST.get("reply", "")):
-        reply = get_object_or_404(Reply, pk=int(request.POST["reply"]), annotation__in=visible)
+        replies = Reply.objects.filter(
+            Q(deleted_at__isnull=True) | Exists(Reply.objects.filter(parent=OuterRef("pk")))
+        )
+        reply = get_object_or_404(replies, pk=int(request.POST["reply"]), annotation__in=visible)
         return None, reply
     if _is_id(request.POST.get("annotation", "")):
         return get_object_or_404(visible, pk=int(request.POST["annotation"])), None

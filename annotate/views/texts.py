@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from redis.exceptions import RedisError
 
 from annotate import rendering, selectors
 from annotate.forms import CorrectionForm, ImportForm
@@ -30,6 +33,7 @@ from core.policy import Action
 
 IMPORT_PAGE = "annotate/import.html"
 READER_PAGE = "annotate/reader.html"
+logger = logging.getLogger(__name__)
 
 
 def _source(form: ImportForm) -> tuple[str, str]:
@@ -113,7 +117,11 @@ def _reader_context(
     # (every change moves `newest`), so the expensive part is cached under that stamp.
     shape = (revision.pk, newest and newest.timestamp(), user.pk, filters, hide, show_suspects)
     key = "reader:" + hashlib.sha256(repr(shape).encode()).hexdigest()
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except RedisError as error:  # the cache only saves work: without Redis, render afresh
+        logger.warning("reader cache unavailable: %s", error)
+        cached = None
     if cached is None:
         blocks = (
             rendering.block_views(revision)
@@ -128,7 +136,8 @@ def _reader_context(
             else 0
         )
         cached = (blocks, selectors.counts(user, document, revision), relocated)
-        cache.set(key, cached, timeout=3600)
+        with contextlib.suppress(RedisError):
+            cache.set(key, cached, timeout=3600)
     blocks, counts, relocated = cached
     return {
         "seminar": document.seminar,

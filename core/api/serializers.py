@@ -17,7 +17,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
 class SeminarSerializer(serializers.ModelSerializer[Seminar]):
     role = serializers.SerializerMethodField()
-    member_count = serializers.IntegerField(read_only=True, required=False)
+    member_count = serializers.SerializerMethodField()
     url = serializers.HyperlinkedIdentityField(view_name="api-seminar", lookup_field="slug")
 
     class Meta:
@@ -26,6 +26,11 @@ class SeminarSerializer(serializers.ModelSerializer[Seminar]):
 
     def get_role(self, seminar: Seminar) -> str | None:
         return self.context.get("roles", {}).get(seminar.pk)
+
+    def get_member_count(self, seminar: Seminar) -> int:
+        # Lists annotate it (one query for them all); a single seminar counts its own.
+        count = getattr(seminar, "member_count", None)
+        return seminar.memberships.count() if count is None else count
 
 
 class SeminarCreateSerializer(serializers.Serializer[Seminar]):

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import policy
+from core.api.errors import error
 from core.api.serializers import (
     MemberAddSerializer,
     MemberRoleSerializer,
@@ -92,7 +93,7 @@ class MemberList(APIView):
 
     @extend_schema(
         request=MemberAddSerializer,
-        responses={201: MembershipSerializer},
+        responses={201: MembershipSerializer, 409: error("Already a member")},
         summary="Add an existing user with a role (owners)",
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -137,7 +138,7 @@ class MemberDetail(APIView):
 
     @extend_schema(
         request=MemberRoleSerializer,
-        responses=MembershipSerializer,
+        responses={200: MembershipSerializer, 409: error("The last owner cannot step down")},
         summary="Change a member's role (owners)",
     )
     def patch(self, request: Request, slug: str, username: str) -> Response:
@@ -150,7 +151,8 @@ class MemberDetail(APIView):
         return Response(MembershipSerializer(membership).data)
 
     @extend_schema(
-        responses={204: None}, summary="Remove a member (owners), or leave (your own username)"
+        responses={204: None, 409: error("The last owner cannot leave")},
+        summary="Remove a member (owners), or leave (your own username)",
     )
     def delete(self, request: Request, slug: str, username: str) -> Response:
         own = username == request.user.get_username()

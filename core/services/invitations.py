@@ -137,7 +137,9 @@ def invitation_create(
     invitation.save()
     from core.tasks import send_invitation_email  # tasks import this module
 
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk))
+    # robust: with Redis away the invitation still stands (listed, revocable); the failure
+    # to send is logged rather than turning a saved invitation into an error page.
+    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk), robust=True)
     return invitation
 
 
@@ -195,6 +197,11 @@ def invitation_claim(*, token: str, user: User) -> Invitation:
     if invitation.invitee_id not in (None, user.pk):
         raise Gone("This invitation has already been taken by someone else.")
     if invitation.invitee_id is None:
+        pending = Invitation.objects.filter(
+            seminar_id=invitation.seminar_id, invitee=user, status=Invitation.Status.PENDING
+        )
+        if pending.exists():  # one pending invitation per person and seminar (a constraint)
+            raise Conflict("You are invited to this seminar already: answer that invitation.")
         invitation.invitee = user
         invitation.save(update_fields=["invitee"])
     return invitation

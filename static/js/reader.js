@@ -594,7 +594,10 @@
   var since = article.dataset.since;
   function poll() {
     if (document.hidden) return;
-    fetch(article.dataset.changes + "?since=" + encodeURIComponent(since) + "&" + window.location.search.slice(1), {
+    // Only the cards on the page can be replaced: the server renders no others.
+    var cards = Array.prototype.map.call(document.querySelectorAll("article.annotation[id^='a-']"),
+      function (card) { return card.id.slice(2); }).join(",");
+    fetch(article.dataset.changes + "?since=" + encodeURIComponent(since) + "&cards=" + cards + "&" + window.location.search.slice(1), {
       headers: { "HX-Request": "true" }, credentials: "same-origin",
     }).then(function (response) {
       var next = response.headers.get("X-Glossa-Since");

@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_export_leaves_one_job_finished_once_and_one_file(
     assert job.status == "succeeded", job.error
     assert job.attempts == 2
     assert ExportJob.objects.count() == 1
-    files = list((worker_media_dir / "exports" / str(job.pk)).iterdir())
+    files = list((worker_media_dir / job.folder).iterdir())
     assert [f.name for f in files] == [job.file_name]
     assert files[0].read_bytes().startswith(b"%PDF")
     assert Notification.objects.filter(export=job).count() == 1  # told once

@@ -98,7 +98,7 @@ def test_jsonld_edition_through_the_worker(
     # A finished job is not rebuilt: running it again changes nothing, and leaves one file.
     job = ExportJob.objects.get(pk=data["id"])
     assert exports.export_run(job_id=job.pk).file == job.file
-    assert len(list((worker_media_dir / "exports" / str(job.pk)).iterdir())) == 1
+    assert len(list((worker_media_dir / job.folder).iterdir())) == 1
 
     # Someone else, or a former member, gets 404 for the job and its file.
     outsider = APIClient()

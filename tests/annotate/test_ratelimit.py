@@ -69,3 +69,53 @@ def test_api_answers_429_with_retry_after(
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "Too many annotations" in response.json()["detail"]
+
+
+def test_a_flood_is_refused_before_any_other_work(
+    client: Client,
+    document: Document,
+    roles: dict[str, User],
+    settings: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from annotate.services.annotations import annotation_create
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "reply": (1, 60)}
+    note = annotation_create(
+        document=document, user=roles["owner"], start=0, end=5, kind="comment", body="Hm."
+    )
+    login(client, roles["member"])
+    url = reverse("reply-create", args=[document.seminar.slug, document.pk, note.pk])
+    hx = {"HX-Request": "true"}
+    assert client.post(url, {"body": "One."}, headers=hx).status_code == 201
+    with django_assert_max_num_queries(2):  # the session and the user: nothing else
+        refused = client.post(url, {"body": "Two."}, headers=hx)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many replies: at most 1 in 1 minute" in refused.text
+    assert refused["HX-Reswap"] == "afterbegin"  # above the form, which keeps what was typed
+    assert note.replies.count() == 1
+
+
+def test_the_window_slides_so_a_flood_cannot_burst_every_minute(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from core import ratelimit
+    from core.errors import TooManyRequests
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "annotate": (6, 60)}
+    now = [600.0]  # a window starts
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now[0]))
+    for _ in range(6):  # a whole minute's allowance at once: allowed
+        ratelimit.check(424242, "annotate")
+    with pytest.raises(TooManyRequests):
+        ratelimit.check(424242, "annotate")  # counted too: seven tries
+    now[0] = 660.0  # the next window, but the last minute still holds all seven
+    with pytest.raises(TooManyRequests, match="Try again in 18 seconds"):
+        ratelimit.refuse_if_over(424242, "annotate")
+    now[0] = 678.0  # 18 s on, 7 x 42/60 of them are still in the last minute: room for one
+    ratelimit.refuse_if_over(424242, "annotate")
+    ratelimit.check(424242, "annotate")
+    with pytest.raises(TooManyRequests):
+        ratelimit.check(424242, "annotate")

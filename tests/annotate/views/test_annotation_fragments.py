@@ -203,6 +203,26 @@ def test_changes_since(client: Client, document: Document, roles: dict[str, User
     assert later.status_code == 204
 
 
+def test_changes_render_only_the_cards_the_page_shows(
+    client: Client, document: Document, roles: dict[str, User]
+) -> None:
+    login(client, roles["owner"])
+    since = timezone.now().isoformat()
+    start, end = words(document, "tacit agreement")
+    shown, other = (
+        service.annotation_create(
+            document=document, user=roles["member"], start=start, end=end, body=body
+        )
+        for body in ("In the panel", "Elsewhere")
+    )
+    changes = url("annotation-changes", document)
+    news = client.get(changes, {"since": since, "cards": f"{shown.pk},999999"})
+    assert news.status_code == 200 and 'class="para"' in news.text  # the highlights' blocks
+    assert f'id="a-{shown.pk}"' in news.text and f'id="a-{other.pk}"' not in news.text
+    none = client.get(changes, {"since": since, "cards": ""})
+    assert 'class="card annotation' not in none.text and 'class="para"' in none.text
+
+
 def test_filters_and_search(client: Client, document: Document, roles: dict[str, User]) -> None:
     a = words(document, "tacit agreement")
     b = words(document, "Soviet Union")
