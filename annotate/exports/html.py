@@ -8,6 +8,7 @@ annotate.markdown.render (sanitised); everything else is escaped here.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 
 from annotate import markdown
@@ -97,6 +98,7 @@ LINK = re.compile(r"<a\s([^>]*)>(.*?)</a>", re.DOTALL)
 HREF = re.compile(r'href="([^"]*)"')
 
 
+@lru_cache(maxsize=4096)  # each note is written twice: in the margin and in the endnotes
 def _member(source: str) -> str:
     """A member's Markdown, sanitised; links become text with their address shown, so the
     file makes no request and links nowhere by itself."""

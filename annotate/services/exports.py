@@ -362,7 +362,11 @@ def chosen_annotations(job: ExportJob) -> list[Annotation]:
         ),
         Prefetch("status_changes", queryset=ClaimStatusChange.objects.select_related("actor")),
     )
-    return list(found.order_by("start", "pk"))
+    chosen = list(found.order_by("start", "pk"))
+    for annotation in chosen:  # all on this revision: share the loaded objects, no query each
+        annotation.document, annotation.seminar = document, document.seminar
+        annotation.revision = document.current
+    return chosen
 
 
 def log_of(job: ExportJob) -> list[Any]:
