@@ -1,0 +1,1 @@
+"""Load tests: `make load` (tests/load/run.py drives Locust against gunicorn and Celery)."""
