@@ -297,9 +297,12 @@ def servers(
         )  # fmt: skip
 
     try:
+        # Niced: on a machine it shares with the web server, a PDF export (seconds of CPU)
+        # should yield to members' requests, as a deployment would arrange.
         start(
             "celery",
-            [sys.executable, "-m", "celery", "-A", "core", "worker", "--loglevel", "WARNING",
+            ["nice", "-n", "10",
+             sys.executable, "-m", "celery", "-A", "core", "worker", "--loglevel", "WARNING",
              "--concurrency", str(options.worker_concurrency), "--without-gossip",
              "--without-mingle", "--hostname", f"load-{options.port}@%h"],
         )  # fmt: skip
