@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from core.models import Role, Seminar, User
 from core.services.invitations import INVITABLE_ROLES
+from core.text import one_line
 
 
 def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
@@ -21,9 +22,16 @@ def apply_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+class NameField(forms.CharField):
+    """A short name shown to others (display name, seminar name), cleaned by one_line()."""
+
+    def to_python(self, value: Any) -> str:
+        return one_line(super().to_python(value) or "")
+
+
 class SignupForm(UserCreationForm):
     email = forms.EmailField(required=True, help_text="For password resets and invitations.")
-    display_name = forms.CharField(
+    display_name = NameField(
         max_length=80,
         required=False,
         help_text="How other members see you; your username if blank.",
@@ -41,12 +49,12 @@ class SignupForm(UserCreationForm):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(max_length=80, required=False)
+    display_name = NameField(max_length=80, required=False)
     email = forms.EmailField()
 
 
 class SeminarForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = NameField(max_length=120)
     slug = forms.SlugField(
         max_length=60,
         required=False,

@@ -16,6 +16,7 @@ from core import policy, ratelimit
 from core.errors import Conflict, Unprocessable
 from core.models import Membership, User
 from core.policy import Action
+from core.text import one_line
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -23,12 +24,13 @@ MAX_QUOTE = 5000
 
 
 def clean_tags(tags: Iterable[str]) -> list[str]:
-    """Tags trimmed, lower-cased, without '#', duplicates or blanks; a bounded list."""
+    """Tags on one line (core.text.one_line), lower-cased, without '#', duplicates or blanks;
+    a bounded list."""
     cleaned = []
     for tag in tags:
         if not isinstance(tag, str):
             raise ValidationError({"tags": "Tags are words."})
-        tag = tag.strip().lstrip("#").strip().lower()
+        tag = one_line(tag).lstrip("#").strip().lower()
         if not tag:
             continue
         if len(tag) > MAX_TAG_LENGTH:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from core.models import Membership, Role, Seminar, User
+from core.text import one_line
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -33,14 +36,24 @@ class SeminarSerializer(serializers.ModelSerializer[Seminar]):
         return seminar.memberships.count() if count is None else count
 
 
+class NameField(serializers.CharField):
+    """A short name shown to others, cleaned by core.text.one_line (as the forms do)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = one_line(super().to_internal_value(data))
+        if not value and not self.allow_blank:
+            self.fail("blank")
+        return value
+
+
 class SeminarCreateSerializer(serializers.Serializer[Seminar]):
-    name = serializers.CharField(max_length=120)
+    name = NameField(max_length=120)
     slug = serializers.SlugField(max_length=60, required=False, allow_blank=True)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
 class SeminarUpdateSerializer(serializers.Serializer[Seminar]):
-    name = serializers.CharField(max_length=120, required=False)
+    name = NameField(max_length=120, required=False)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 

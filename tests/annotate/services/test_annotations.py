@@ -72,6 +72,13 @@ def test_too_many_tags(document: Document, owner: User) -> None:
         make(document, owner, "tacit agreement", tags=[f"t{i}" for i in range(21)])
 
 
+def test_tags_lose_bidi_and_control_characters(document: Document, owner: User) -> None:
+    note = make(
+        document, owner, "tacit agreement", tags=["\u202eyrots", "#Cold\u2066\nWar", "\u200f"]
+    )
+    assert note.tags == ["yrots", "cold war"]
+
+
 def test_private_annotations_are_seen_by_their_author_alone(
     document: Document, roles: dict[str, User]
 ) -> None:

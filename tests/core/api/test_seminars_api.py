@@ -187,6 +187,18 @@ def test_create_without_a_name_is_400(owner: User) -> None:
     assert not Seminar.objects.filter(slug="nameless").exists()
 
 
+def test_seminar_names_lose_bidi_and_control_characters(owner: User) -> None:
+    response = as_user(owner).post(
+        SEMINARS, {"name": "\u202eHungary\t\u2067 1956\u2069"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "Hungary 1956"
+
+    only_controls = as_user(owner).post(SEMINARS, {"name": "\u202e\u200f"}, format="json")
+    body = assert_error(only_controls, 400)
+    assert body["name"] == ["This field may not be blank."]
+
+
 def test_create_with_an_invalid_slug_is_400(owner: User) -> None:
     response = as_user(owner).post(
         SEMINARS, {"name": "Spaces", "slug": "not a slug!"}, format="json"

@@ -114,3 +114,24 @@ def test_drf_create_token_command_works() -> None:
     user = make_user(username="scripted")
     call_command("drf_create_token", "scripted", verbosity=0)
     assert Token.objects.filter(user=user).exists()
+
+
+def test_display_name_loses_bidi_and_control_characters(client: Client) -> None:
+    # U+202E would turn "Vera" and the words after it around wherever the name is shown.
+    user = make_user(username="vera")
+    response = login(client, user).post(
+        "/accounts/profile/",
+        {"display_name": "\u202eVera\u2066 K.\u2069\n\x07Admin\u200f", "email": "v@example.org"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.name == "Vera K. Admin"
+
+
+def test_display_name_of_only_controls_falls_back_to_username(client: Client) -> None:
+    user = make_user(username="vera")
+    login(client, user).post(
+        "/accounts/profile/", {"display_name": "\u202e\u202d", "email": "v@example.org"}
+    )
+    user.refresh_from_db()
+    assert user.display_name == "" and user.name == "vera"
