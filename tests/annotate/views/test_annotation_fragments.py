@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from annotate.models import Annotation, Document
 from annotate.services import annotations as service
+from annotate.services import moderation
 from core.models import User
 from tests.conftest import login
 
@@ -275,3 +276,25 @@ def test_markdown_preview_is_sanitised(client: Client, owner: User) -> None:
         reverse("markdown-preview"), {"body": "**bold** <script>alert(1)</script>"}
     )
     assert "<strong>bold</strong>" in response.text and "<script>" not in response.text
+
+
+def test_panel_cards_give_moderators_their_tools(
+    client: Client, document: Document, roles: dict[str, User]
+) -> None:
+    start, end = words(document, "tacit agreement")
+    note = service.annotation_create(
+        document=document, user=roles["member"], start=start, end=end, body="Note."
+    )
+    reply = service.reply_create(annotation=note, user=roles["owner"], body="Rude reply.")
+    moderation.content_set_hidden(
+        reply=reply, moderator=roles["moderator"], hidden=True, reason="Abuse"
+    )
+    at = url("annotations-at", document, start + 2)
+
+    seen = login(client, roles["moderator"]).get(at, headers=HTMX)
+    assert "Lock the thread" in seen.text and f"mod-reason-{note.pk}" in seen.text
+    assert "Rude reply." in seen.text  # a moderator still reads what was hidden
+
+    seen = login(client, roles["member"]).get(at, headers=HTMX)
+    assert "Lock the thread" not in seen.text and "Rude reply." not in seen.text
+    assert "Hidden by a moderator." in seen.text
