@@ -31,7 +31,11 @@ class RejectNulMiddleware:
         problem = ""
         if "\x00" in request.path or b"\x00" in raw_query or self._body_has_nul(request):
             problem = NUL_MESSAGE
-        elif not _is_utf8(raw_query) or not _is_utf8(self._form_body(request)):
+        elif (
+            not _is_utf8(raw_query)
+            or not _is_utf8(self._form_body(request))
+            or not all(_is_utf8(field) for field in self._multipart_fields(request))
+        ):
             problem = UTF8_MESSAGE
         if problem:
             if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
@@ -55,6 +59,28 @@ class RejectNulMiddleware:
             return unquote_to_bytes(request.body.replace(b"+", b" "))
         except Exception:  # too large: Django answers that itself
             return b""
+
+    @staticmethod
+    def _multipart_fields(request: HttpRequest) -> list[bytes]:
+        """The raw values of a multipart form's fields that are not files ([] otherwise)."""
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return []
+        if not request.headers.get("Content-Type", "").startswith("multipart/form-data"):
+            return []
+        params = request.content_params or {}
+        boundary = params.get("boundary", "")
+        if not boundary or params.get("charset", "utf-8").lower() not in ("utf-8", "utf8"):
+            return []  # Django refuses the first; it decodes in the declared charset
+        try:
+            body = request.body  # bounded by DATA_UPLOAD_MAX_MEMORY_SIZE; Django parses it after
+        except Exception:  # too large: Django answers that itself
+            return []
+        fields = []
+        for part in body.split(b"--" + boundary.encode("latin-1"))[1:]:
+            head, _, value = part.partition(b"\r\n\r\n")
+            if b"filename=" not in head.lower() and b"content-disposition" in head.lower():
+                fields.append(value.removesuffix(b"\r\n"))
+        return fields
 
     @staticmethod
     def _body_has_nul(request: HttpRequest) -> bool:

@@ -453,6 +453,37 @@ CASES = [
         who="owner",
         page=True,
     ),
+    Hostile(
+        "upload-title-invalid-utf8",
+        "POST",
+        DOCUMENTS,
+        lambda p: multipart(
+            seminar=p.seminar.slug.encode(),
+            title=b"Caf\xe9 \xff",
+            file=("ok.txt", b"Good text."),
+        ),
+        MULTIPART,
+        400,
+        "UTF-8",
+        who="owner",
+    ),
+    Hostile(
+        "page-upload-author-invalid-utf8",
+        "POST",
+        IMPORT_PAGE,
+        lambda p: multipart(
+            title=b"Fine",
+            author=b"Kov\xe1cs",
+            language=b"en",
+            format=b"auto",
+            file=("ok.txt", b"Good text."),
+        ),
+        MULTIPART,
+        400,
+        "UTF-8",
+        who="owner",
+        page=True,
+    ),
     # --- Offsets -------------------------------------------------------------------------------
     Hostile(
         "w3c-offsets-past-the-end",
