@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 from annotate import anchoring, selectors, w3c
 from annotate.models import Annotation, Document, Reply, Revision
 from annotate.services import annotations as service
-from core import policy
+from core import policy, ratelimit
 from core.api.errors import JSONParser, error
 from core.errors import Conflict, ServiceError, Unprocessable
 from core.http import signed_in_user
@@ -783,11 +783,14 @@ class AnnotationImport(W3CView):
             200: OpenApiTypes.OBJECT,
             409: error("The text was corrected meanwhile"),
             422: error("The text has no revision to annotate"),
+            429: error("Too many imports in an hour"),
         },
         summary="Import W3C annotations (a collection, a page or a list) onto this text",
     )
     def post(self, request: Request, pk: int) -> Response:
         document, _ = policy.access_document(request.user, pk, Action.PARTICIPATE)
+        # Before parsing and anchoring: a flood of imports costs little.
+        ratelimit.refuse_if_over(signed_in_user(request).pk, "import")
         revision = document.current
         if revision is None:
             raise Unprocessable("This text has no revision to annotate yet.")

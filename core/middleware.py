@@ -1,4 +1,5 @@
-"""Refuse input PostgreSQL cannot store before it reaches a view; say 503 while it is away."""
+"""Refuse floods and input PostgreSQL cannot store before they reach a view; say 503 while the
+database is away."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from urllib.parse import unquote_to_bytes
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+
+from core import ratelimit
+from core.http import client_of, flood_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -15,12 +20,32 @@ NUL_MESSAGE = "The request contains a NUL character, which Glossa does not accep
 UTF8_MESSAGE = "The request is not valid UTF-8 text, the only encoding Glossa reads."
 
 
+class FloodGateMiddleware:
+    """A client refused for flooding (core.http.refuse_floods) is refused again here, until its
+    Retry-After passes, before its session, user, CSRF token or form are looked at: one Redis
+    read. Other requests pass untouched (a POST to a rate-limited view costs that read)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and (client := client_of(request)):
+            try:
+                action = getattr(resolve(request.path_info).func, "flood_action", None)
+            except Resolver404:
+                action = None
+            if action and (refusal := ratelimit.refusal_on_record(client, action)):
+                return flood_refusal(refusal)
+        return self.get_response(request)
+
+
 class RejectNulMiddleware:
     """A NUL byte (raw, %00, or \\u0000 in JSON) anywhere in the request: 400, never a 500.
 
     PostgreSQL text cannot hold NUL, so without this every field would need its own check.
-    Invalid UTF-8 in the query string or a form body is refused too (Django would replace
-    it with U+FFFD, storing something nobody sent).
+    Invalid UTF-8 in the query string, a form body or a multipart form's text fields is
+    refused too (Django would replace it with U+FFFD, storing something nobody sent); uploaded
+    files are decoded, and refused with their own message, by the import.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -1,4 +1,5 @@
-"""Per-member rate limits on writing (annotations, replies, flags, disputes), kept in Redis.
+"""Per-member rate limits on writing (annotations, replies, flags, disputes, imports), kept in
+Redis.
 
 A sliding window per member and action, shared by every web process and cheap (a few Redis
 calls): this window's count plus the share of the previous one's that still falls in the last
@@ -6,11 +7,19 @@ minute (or hour). Fixed windows alone let a flood spend a whole allowance at the
 every window, a burst that slows everyone (tests/load); this spreads it out. Going over answers
 429 with a clear message (core.errors.TooManyRequests). While Redis is away the limits are off
 (fail open): members keep writing, and the outage is logged.
+
+A client refused by refuse_if_over() is remembered, by its session (remember_refusal), until
+its Retry-After passes: core.middleware.FloodGateMiddleware then refuses its next tries at
+the same action first thing, before the session, the user or the form are loaded. A flood
+costs the server one Redis read a request.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import math
 import time
 
 from django.conf import settings
@@ -26,6 +35,7 @@ NOUNS = {
     "reply": "replies",
     "flag": "flags",
     "dispute": "disputes",
+    "import": "imports",
 }
 
 
@@ -59,6 +69,39 @@ def refuse_if_over(user_id: int, action: str) -> None:
     count, before = found.get(key) or 0, found.get(previous) or 0
     if _recent(count + 1, before, seconds) > limit:
         raise _refusal(action, limit, seconds, count + 1, before)
+
+
+def remember_refusal(client: str, action: str, error: TooManyRequests) -> None:
+    """Note that the client (client_key()) may not `action` for error.retry_after seconds."""
+    until = time.time() + error.retry_after
+    with contextlib.suppress(RedisError):
+        cache.set(_gate_key(client, action), (until, error.message), timeout=error.retry_after)
+
+
+def refusal_on_record(client: str, action: str) -> TooManyRequests | None:
+    """The refusal remembered for the client and action, if it still holds."""
+    try:
+        found = cache.get(_gate_key(client, action))
+    except RedisError:
+        return None
+    if not found:
+        return None
+    until, message = found
+    retry = math.ceil(until - time.time())
+    if retry <= 0:
+        return None
+    message = message.rsplit(" Try again in ", 1)[0]
+    return TooManyRequests(f"{message} Try again in {_duration(retry)}.", retry_after=retry)
+
+
+def client_key(session_key: str) -> str:
+    """Who is asking, for remember_refusal(): a digest of their session cookie (never the
+    cookie itself, which would let anyone who reads Redis sign in as them)."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def _gate_key(client: str, action: str) -> str:
+    return f"ratelimit:gate:{action}:{client}"
 
 
 def _keys(user_id: int, action: str, seconds: int) -> tuple[str, str]:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.FloodGateMiddleware",
     "core.middleware.RejectNulMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -211,10 +212,12 @@ LOGOUT_REDIRECT_URL = "home"
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
 # Writes per member: (how many, in how many seconds). Past that: 429.
 RATE_LIMITS = {
-    "annotate": (env_int("RATE_LIMIT_ANNOTATIONS", 60), 60),
-    "reply": (env_int("RATE_LIMIT_REPLIES", 30), 60),
+    "annotate": (env_int("RATE_LIMIT_ANNOTATIONS", 20), 60),
+    "reply": (env_int("RATE_LIMIT_REPLIES", 10), 60),
     "flag": (env_int("RATE_LIMIT_FLAGS", 20), 3600),
     "dispute": (env_int("RATE_LIMIT_DISPUTES", 10), 3600),
+    # Each import brings up to w3c.MAX_IMPORT annotations at once.
+    "import": (env_int("RATE_LIMIT_IMPORTS", 10), 3600),
 }
 # How often an open reader asks for other members' new annotations and replies.
 READER_POLL_SECONDS = env_int("READER_POLL_SECONDS", 4)

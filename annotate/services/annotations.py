@@ -417,6 +417,7 @@ def annotation_import(
     Imports tell no one: an @mention in an imported body notifies nobody.
     """
     policy.require(policy.membership_of(user, document.seminar), Action.PARTICIPATE)
+    ratelimit.check(user.pk, "import")
     if revision.document_id != document.pk:
         raise Unprocessable("That revision belongs to another text.")
     current = Document.objects.filter(pk=document.pk).values_list("current_id", flat=True).get()

@@ -93,7 +93,51 @@ def test_a_flood_is_refused_before_any_other_work(
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many replies: at most 1 in 1 minute" in refused.text
     assert refused["HX-Reswap"] == "afterbegin"  # above the form, which keeps what was typed
+    # Now the session is on record: the next tries are refused before it is even loaded.
+    with django_assert_max_num_queries(0):
+        again = client.post(url, {"body": "Three."}, headers=hx)
+    assert again.status_code == 429 and again["HX-Reswap"] == "afterbegin"
+    assert "Too many replies: at most 1 in 1 minute. Try again in" in again.text
+    assert 0 < int(again["Retry-After"]) <= int(refused["Retry-After"])
     assert note.replies.count() == 1
+    # Only that session, and only that action: the member may still annotate, and another
+    # member may still reply.
+    annotate = reverse("annotation-create", args=[document.seminar.slug, document.pk])
+    assert (
+        client.post(
+            annotate, {"start": 10, "end": 15, "base": 1, "kind": "highlight"}, headers=hx
+        ).status_code
+        == 201
+    )
+    other = Client()
+    login(other, roles["moderator"])
+    assert other.post(url, {"body": "Mine."}, headers=hx).status_code == 201
+
+
+def test_a_refusal_on_record_lapses_with_its_retry_after(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from core import ratelimit
+    from core.errors import TooManyRequests
+
+    now = [1000.0]
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now[0]))
+    client = ratelimit.client_key("a-session-key")
+    assert client != "a-session-key" and len(client) == 32
+    ratelimit.remember_refusal(
+        client,
+        "reply",
+        TooManyRequests("Too many replies. Try again in 30 seconds.", retry_after=30),
+    )
+    assert ratelimit.refusal_on_record(client, "annotate") is None
+    now[0] = 1012.0
+    held = ratelimit.refusal_on_record(client, "reply")
+    assert held is not None and held.retry_after == 18
+    assert held.message == "Too many replies. Try again in 18 seconds."
+    now[0] = 1030.0
+    assert ratelimit.refusal_on_record(client, "reply") is None
 
 
 def test_the_window_slides_so_a_flood_cannot_burst_every_minute(
@@ -119,3 +163,32 @@ def test_the_window_slides_so_a_flood_cannot_burst_every_minute(
     ratelimit.check(424242, "annotate")
     with pytest.raises(TooManyRequests):
         ratelimit.check(424242, "annotate")
+
+
+def test_w3c_imports_are_limited_per_hour(
+    document: Document,
+    roles: dict[str, User],
+    settings: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    # One import brings up to 5,000 annotations: without its own limit it would be the way
+    # around the per-minute one.
+    from rest_framework.test import APIClient
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "import": (2, 3600)}
+    client = APIClient()
+    client.force_authenticate(roles["member"])
+    url = f"/api/v1/documents/{document.pk}/import-annotations/"
+    source = f"http://testserver/api/v1/documents/{document.pk}/"
+    item = {
+        "type": "Annotation",
+        "motivation": "highlighting",
+        "target": {"source": source, "selector": {"type": "TextQuoteSelector", "exact": "the"}},
+    }
+    for _ in range(2):
+        assert client.post(url, [item, item], format="json").status_code == 201
+    with django_assert_max_num_queries(4):  # who asks and the text: no parsing, no anchoring
+        refused = client.post(url, [item] * 500, format="json")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 60
+    assert "Too many imports: at most 2 in 1 hour" in refused.json()["detail"]
+    assert Annotation.objects.filter(author=roles["member"]).count() == 4
