@@ -51,7 +51,7 @@ def refuse_floods(action: str) -> Callable[[View], View]:
                 except TooManyRequests as error:
                     client = client_of(request)
                     if client:
-                        ratelimit.remember_refusal(client, action, error)
+                        ratelimit.remember_refusal(client, request.user.pk, action, error)
                     return flood_refusal(error)
             return view(request, *args, **kwargs)
 

@@ -11,7 +11,9 @@ every window, a burst that slows everyone (tests/load); this spreads it out. Goi
 A client refused by refuse_if_over() is remembered, by its session (remember_refusal), until
 its Retry-After passes: core.middleware.FloodGateMiddleware then refuses its next tries at
 the same action first thing, before the session, the user or the form are loaded. A flood
-costs the server one Redis read a request.
+costs the server a few Redis calls a request. A client that keeps sending while refused (more
+tries than the limit allows in its window) is refused for RATE_LIMIT_PENALTY_SECONDS, on any
+session: a script hammering the server gets nothing through, not a trickle at the limit.
 """
 
 from __future__ import annotations
@@ -62,36 +64,57 @@ def refuse_if_over(user_id: int, action: str) -> None:
     """
     limit, seconds = settings.RATE_LIMITS[action]
     key, previous = _keys(user_id, action, seconds)
+    penalty = _penalty_key(user_id, action)
     try:
-        found = cache.get_many([key, previous])
+        found = cache.get_many([key, previous, penalty])
     except RedisError:  # check() logs it, if the request gets that far
         return
+    if (until := found.get(penalty)) and until > time.time():
+        raise _penalised(action, until)
     count, before = found.get(key) or 0, found.get(previous) or 0
     if _recent(count + 1, before, seconds) > limit:
         raise _refusal(action, limit, seconds, count + 1, before)
 
 
-def remember_refusal(client: str, action: str, error: TooManyRequests) -> None:
+def remember_refusal(client: str, user_id: int, action: str, error: TooManyRequests) -> None:
     """Note that the client (client_key()) may not `action` for error.retry_after seconds."""
-    until = time.time() + error.retry_after
+    gate = (time.time() + error.retry_after, user_id, False)
     with contextlib.suppress(RedisError):
-        cache.set(_gate_key(client, action), (until, error.message), timeout=error.retry_after)
+        cache.set_many(
+            {_gate_key(client, action): gate, _tries_key(client, action): 0},
+            timeout=error.retry_after,
+        )
 
 
 def refusal_on_record(client: str, action: str) -> TooManyRequests | None:
-    """The refusal remembered for the client and action, if it still holds."""
+    """The refusal remembered for the client and action, if it still holds. This try counts:
+    past the limit's worth of them, the refusal becomes the penalty, for the user on any
+    session."""
+    limit, seconds = settings.RATE_LIMITS[action]
+    gate, tries = _gate_key(client, action), _tries_key(client, action)
     try:
-        found = cache.get(_gate_key(client, action))
-    except RedisError:
+        found = cache.get(gate)
+        if not found or found[0] <= time.time():
+            return None
+        until, user_id, penalised = found
+        if not penalised and cache.incr(tries) > limit:
+            until, penalised = max(until, _penalty_ends()), True
+            timeout = math.ceil(until - time.time())
+            cache.set(gate, (until, user_id, True), timeout=timeout)
+            cache.set(_penalty_key(user_id, action), until, timeout=timeout)
+            logger.warning(
+                "rate limit %s: user %s kept sending; refused %s s", action, user_id, timeout
+            )
+    except (RedisError, ValueError):  # ValueError: the count expired between the two
         return None
-    if not found:
-        return None
-    until, message = found
-    retry = math.ceil(until - time.time())
-    if retry <= 0:
-        return None
-    message = message.rsplit(" Try again in ", 1)[0]
-    return TooManyRequests(f"{message} Try again in {_duration(retry)}.", retry_after=retry)
+    if penalised:
+        return _penalised(action, until)
+    retry = max(1, math.ceil(until - time.time()))
+    return TooManyRequests(
+        f"Too many {NOUNS.get(action, action)}: at most {limit} in {_duration(seconds)}. "
+        f"Try again in {_duration(retry)}.",
+        retry_after=retry,
+    )
 
 
 def client_key(session_key: str) -> str:
@@ -102,6 +125,28 @@ def client_key(session_key: str) -> str:
 
 def _gate_key(client: str, action: str) -> str:
     return f"ratelimit:gate:{action}:{client}"
+
+
+def _tries_key(client: str, action: str) -> str:
+    return f"ratelimit:tries:{action}:{client}"
+
+
+def _penalty_key(user_id: int, action: str) -> str:
+    return f"ratelimit:penalty:{action}:{user_id}"
+
+
+def _penalty_ends() -> float:
+    return time.time() + settings.RATE_LIMIT_PENALTY_SECONDS
+
+
+def _penalised(action: str, until: float) -> TooManyRequests:
+    limit, seconds = settings.RATE_LIMITS[action]
+    retry = max(1, math.ceil(until - time.time()))
+    return TooManyRequests(
+        f"Too many {NOUNS.get(action, action)}: at most {limit} in {_duration(seconds)}, and "
+        f"more kept coming while you were asked to wait. Try again in {_duration(retry)}.",
+        retry_after=retry,
+    )
 
 
 def _keys(user_id: int, action: str, seconds: int) -> tuple[str, str]:

@@ -219,6 +219,8 @@ RATE_LIMITS = {
     # Each import brings up to w3c.MAX_IMPORT annotations at once.
     "import": (env_int("RATE_LIMIT_IMPORTS", 10), 3600),
 }
+# A member who keeps sending while refused (core.ratelimit) is refused this long.
+RATE_LIMIT_PENALTY_SECONDS = env_int("RATE_LIMIT_PENALTY_SECONDS", 600)
 # How often an open reader asks for other members' new annotations and replies.
 READER_POLL_SECONDS = env_int("READER_POLL_SECONDS", 4)
 

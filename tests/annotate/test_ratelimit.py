@@ -122,22 +122,54 @@ def test_a_refusal_on_record_lapses_with_its_retry_after(
     from core import ratelimit
     from core.errors import TooManyRequests
 
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "reply": (10, 60)}
     now = [1000.0]
     monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now[0]))
     client = ratelimit.client_key("a-session-key")
     assert client != "a-session-key" and len(client) == 32
-    ratelimit.remember_refusal(
-        client,
-        "reply",
-        TooManyRequests("Too many replies. Try again in 30 seconds.", retry_after=30),
-    )
+    ratelimit.remember_refusal(client, 7, "reply", TooManyRequests("Too many.", retry_after=30))
     assert ratelimit.refusal_on_record(client, "annotate") is None
     now[0] = 1012.0
     held = ratelimit.refusal_on_record(client, "reply")
     assert held is not None and held.retry_after == 18
-    assert held.message == "Too many replies. Try again in 18 seconds."
+    assert held.message == "Too many replies: at most 10 in 1 minute. Try again in 18 seconds."
     now[0] = 1030.0
     assert ratelimit.refusal_on_record(client, "reply") is None
+
+
+def test_a_member_who_keeps_sending_while_refused_is_refused_for_longer(
+    client: Client, document: Document, roles: dict[str, User], settings: Any
+) -> None:
+    # A script at 10 requests a second would otherwise get the limit's worth through every
+    # minute, for ever; a person who waits as asked never meets this.
+    from annotate.services.annotations import annotation_create
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "reply": (2, 60)}
+    settings.RATE_LIMIT_PENALTY_SECONDS = 600
+    note = annotation_create(
+        document=document, user=roles["owner"], start=0, end=5, kind="comment", body="Hm."
+    )
+    login(client, roles["member"])
+    url = reverse("reply-create", args=[document.seminar.slug, document.pk, note.pk])
+    hx = {"HX-Request": "true"}
+    answers = [client.post(url, {"body": f"R{i}"}, headers=hx) for i in range(5)]
+    # Two replies; refused; refused on record, twice (the limit's worth): a short wait still.
+    assert [a.status_code for a in answers] == [201, 201, 429, 429, 429]
+    assert int(answers[-1]["Retry-After"]) <= 120
+    penalised = client.post(url, {"body": "more"}, headers=hx)
+    assert penalised.status_code == 429 and int(penalised["Retry-After"]) > 590
+    assert "more kept coming while you were asked to wait. Try again in 10 minutes" in (
+        penalised.text
+    )
+    # On any session: signing in again does not lift it; other members are not touched.
+    fresh = Client()
+    login(fresh, roles["member"])
+    again = fresh.post(url, {"body": "new session"}, headers=hx)
+    assert again.status_code == 429 and "Try again in 10 minutes" in again.text
+    other = Client()
+    login(other, roles["moderator"])
+    assert other.post(url, {"body": "Mine."}, headers=hx).status_code == 201
+    assert note.replies.filter(author=roles["member"]).count() == 2
 
 
 def test_the_window_slides_so_a_flood_cannot_burst_every_minute(
