@@ -35,7 +35,11 @@ class FloodGateMiddleware:
             except Resolver404:
                 action = None
             if action and (refusal := ratelimit.refusal_on_record(client, action)):
-                return flood_refusal(refusal)
+                response = flood_refusal(refusal)
+                # Logged once, when refused in the view (and when a penalty begins): a flood
+                # is not also a flood of "Too Many Requests" lines in the log.
+                response._has_been_logged = True  # type: ignore[attr-defined]
+                return response
         return self.get_response(request)
 
 
