@@ -163,3 +163,29 @@ def test_selection_offsets_count_code_points(
     assert note.exact == "reads closely"
     assert document.current is not None
     assert document.current.text[note.start : note.end] == "reads closely"
+
+
+def test_a_member_over_the_rate_limit_is_told_and_keeps_what_they_typed(
+    live_server: Any, new_page: Callable[[], Page], reading: tuple[Document, str], settings: Any
+) -> None:
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "annotate": (1, 60)}
+    _, path = reading
+    page = new_page()
+    log_in(page, live_server.url, "rosa")
+    page.goto(live_server.url + path)
+    select(page, "#p1", "tacit agreement")
+    page.keyboard.press("h")
+    expect(page.locator("#p1 mark.hl")).to_have_count(1)
+
+    select(page, "#p1", "East-West relationship")
+    page.keyboard.press("c")
+    page.get_by_label("Text (Markdown)").fill("A second thought, typed with care.")
+    alerts = page.get_by_role("alert").filter(has_text="Too many annotations")
+    for tries in (1, 2):  # refused by the view, then by FloodGateMiddleware: the same answer
+        page.get_by_role("button", name="Save").click()
+        expect(alerts).to_have_count(tries)
+        expect(alerts.first).to_contain_text("at most 1 in 1 minute. Try again in")
+    expect(page.get_by_label("Text (Markdown)")).to_have_value("A second thought, typed with care.")
+    assert Annotation.objects.count() == 1
+    errors = page.console_errors  # type: ignore[attr-defined]
+    assert [e for e in errors if "status of 429" not in e] == []
