@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import signals
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -38,6 +40,57 @@ def _fast_tests(settings: Any) -> Iterator[None]:
     }
     yield
     cache.clear()
+
+
+# Tasks this test process has queued for the session's worker (celery_worker), by queue.
+QUEUED: dict[str, int] = {}
+SESSION_WORKER: list[str] = []  # its node name, while it runs
+
+
+@signals.after_task_publish.connect
+def _count_queued(routing_key: str = "", **_: Any) -> None:
+    QUEUED[routing_key] = QUEUED.get(routing_key, 0) + 1
+
+
+@pytest.fixture(autouse=True)
+def _worker_idle_before_flush(
+    request: pytest.FixtureRequest, _django_db_marker: None
+) -> Iterator[None]:
+    """Before a transactional test's tables are emptied, let the session worker finish what the
+    test queued for it (a notification email, say): a task still reading while TRUNCATE runs
+    deadlocks with it, and the flush fails, leaving rows to the next test."""
+    for name in ("transactional_db", "live_server"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)  # set up first, so torn down after this
+    queued = QUEUED.get("celery", 0)
+    yield
+    if SESSION_WORKER and QUEUED.get("celery", 0) != queued:
+        wait_until_worker_idle(SESSION_WORKER[0])
+
+
+def wait_until_worker_idle(node: str, timeout: float = 30) -> None:
+    """The default queue empty, nothing delivered but unfinished, and the (solo) worker free to
+    answer a ping, which it does only between tasks."""
+    import redis
+
+    from core.celery import app
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            # Delivered, unfinished messages: [message, exchange, routing key] by delivery tag,
+            # those of the fault tests' own queues among them.
+            unacked = [json.loads(v)[2] for v in broker.hvals("unacked")]
+            if (
+                not broker.llen("celery")
+                and "celery" not in unacked
+                and app.control.ping(destination=[node], timeout=0.5)
+            ):
+                return
+            time.sleep(0.05)
+    finally:
+        broker.close()
 
 
 @pytest.fixture
@@ -166,5 +219,7 @@ def celery_worker(
         EMAIL_FILE_PATH=str(worker_mail_dir),
         MEDIA_ROOT=str(worker_media_dir),
     )
+    SESSION_WORKER.append(f"test-{os.getpid()}@{socket.gethostname()}")
     yield worker
+    SESSION_WORKER.clear()
     stop_worker(worker)
