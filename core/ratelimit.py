@@ -14,6 +14,8 @@ the same action first thing, before the session, the user or the form are loaded
 costs the server a few Redis calls a request. A client that keeps sending while refused (more
 tries than the limit allows in its window) is refused for RATE_LIMIT_PENALTY_SECONDS, on any
 session: a script hammering the server gets nothing through, not a trickle at the limit.
+
+Commands that write for members (seed_demo's threads) run inside suspended(): no limits.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import hashlib
 import logging
 import math
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,9 +44,25 @@ NOUNS = {
     "import": "imports",
 }
 
+_suspended: ContextVar[bool] = ContextVar("ratelimit_suspended", default=False)
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """No limits, nothing counted, inside the block: for management commands that write on
+    members' behalf faster than any member may (the demo seminar's threads). Never for a
+    request."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+
 
 def check(user_id: int, action: str) -> None:
     """Count one `action` by the user; raise TooManyRequests past the configured limit."""
+    if _suspended.get():
+        return
     limit, seconds = settings.RATE_LIMITS[action]
     key, previous = _keys(user_id, action, seconds)
     try:
@@ -62,6 +82,8 @@ def refuse_if_over(user_id: int, action: str) -> None:
     One Redis read, for views to refuse a flood before any other work: a client hammering
     the server then costs it little (check() still counts every attempt that gets further).
     """
+    if _suspended.get():
+        return
     limit, seconds = settings.RATE_LIMITS[action]
     key, previous = _keys(user_id, action, seconds)
     penalty = _penalty_key(user_id, action)

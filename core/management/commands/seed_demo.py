@@ -19,6 +19,7 @@ from annotate.services.moderation import (
     dispute_rule,
     thread_set_locked,
 )
+from core import ratelimit
 from core.models import Membership, Role, Seminar, User
 
 DEMO_PASSWORD = "glossa-demo"  # noqa: S105 - printed to the developer; refused outside DEBUG
@@ -43,7 +44,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("seed_demo only runs with DEBUG on: it sets known passwords.")
-        with transaction.atomic():
+        # The demo's threads are written faster than any member may: no rate limits here.
+        with transaction.atomic(), ratelimit.suspended():
             seminar, _ = Seminar.objects.get_or_create(
                 slug=DEMO_SEMINAR,
                 defaults={
