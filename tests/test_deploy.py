@@ -253,6 +253,12 @@ def test_worker_and_beat_run_the_core_celery_app() -> None:
     )
 
 
+def test_exports_yield_the_cpu_to_the_web_server() -> None:
+    services = compose()["services"]
+    web_weight = int(services["web"].get("cpu_shares", 1024))  # Docker's default weight
+    assert int(services["worker"]["cpu_shares"]) < web_weight
+
+
 def test_media_volume_is_shared_at_media_root() -> None:
     data = compose()
     services = data["services"]
