@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
@@ -62,25 +66,37 @@ class Filters:
         return annotations
 
 
-def visible(user: User, document: Document) -> QuerySet[Annotation]:
+def visible(
+    user: User, document: Document, membership: Membership | None = None
+) -> QuerySet[Annotation]:
     """Every annotation of the document this member may see (deleted ones included).
 
     Content a moderator hid is left out, except for its author and the moderators (who see
-    it marked as hidden).
+    it marked as hidden). A view that has the user's membership of the seminar passes it
+    (one query fewer).
     """
     found = Annotation.objects.filter(document=document).filter(
         Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user)
     )
-    if not policy.allows(user, document.seminar, policy.Action.MODERATE):
+    if membership is not None:
+        assert membership.user_id == user.pk and membership.seminar_id == document.seminar_id
+        moderates = policy.role_allows(membership.role, policy.Action.MODERATE)
+    else:
+        moderates = policy.allows(user, document.seminar, policy.Action.MODERATE)
+    if not moderates:
         found = found.exclude(Q(hidden=True) & ~Q(author=user))
     return found
 
 
 def on_revision(
-    user: User, document: Document, revision: Revision, filters: Filters = Filters()
+    user: User,
+    document: Document,
+    revision: Revision,
+    filters: Filters = Filters(),
+    membership: Membership | None = None,
 ) -> QuerySet[Annotation]:
     """The annotations shown as highlights: visible, alive, anchored on this revision."""
-    found = visible(user, document).filter(
+    found = visible(user, document, membership).filter(
         revision=revision, deleted_at__isnull=True, start__isnull=False
     )
     return filters.apply(found, user)
@@ -92,9 +108,10 @@ def highlight_rows(
     revision: Revision,
     filters: Filters = Filters(),
     within: tuple[int, int] | None = None,
+    membership: Membership | None = None,
 ) -> list[tuple[int, int, int, str, bool]]:
     """(id, start, end, kind, mine) for each highlight (touching `within`, if given)."""
-    found = on_revision(user, document, revision, filters)
+    found = on_revision(user, document, revision, filters, membership)
     if within is not None:
         found = found.filter(start__lte=within[1], end__gte=within[0])
     query = found.values_list("pk", "start", "end", "kind", "author_id").order_by()
@@ -108,9 +125,11 @@ def highlight_rows(
     ]
 
 
-def orphans(user: User, document: Document) -> QuerySet[Annotation]:
+def orphans(
+    user: User, document: Document, membership: Membership | None = None
+) -> QuerySet[Annotation]:
     return (
-        visible(user, document)
+        visible(user, document, membership)
         .filter(anchor_status=Annotation.AnchorStatus.ORPHANED, deleted_at__isnull=True)
         .select_related("author")
     )
@@ -126,16 +145,25 @@ def with_threads(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
 
 
 def covering(
-    user: User, document: Document, revision: Revision, offset: int, filters: Filters = Filters()
+    user: User,
+    document: Document,
+    revision: Revision,
+    offset: int,
+    filters: Filters = Filters(),
+    membership: Membership | None = None,
 ) -> QuerySet[Annotation]:
     """Every annotation covering a point of the text, with its thread."""
-    found = on_revision(user, document, revision, filters).filter(start__lte=offset, end__gt=offset)
+    found = on_revision(user, document, revision, filters, membership).filter(
+        start__lte=offset, end__gt=offset
+    )
     return with_threads(found).order_by("start", "created_at")
 
 
-def counts(user: User, document: Document, revision: Revision) -> dict[str, Any]:
+def counts(
+    user: User, document: Document, revision: Revision, membership: Membership | None = None
+) -> dict[str, Any]:
     """How many annotations each filter would show, counted by PostgreSQL (four queries)."""
-    shown = visible(user, document).filter(revision=revision, deleted_at__isnull=True)
+    shown = visible(user, document, membership).filter(revision=revision, deleted_at__isnull=True)
     groups = list(
         shown.order_by()
         .values_list("kind", "author_id", "author__username")
@@ -289,3 +317,33 @@ def last_change(document: Document) -> Any:
     return Annotation.objects.filter(document=document).aggregate(newest=Max("modified_at"))[
         "newest"
     ]
+
+
+# Revisions never change (the database refuses UPDATEs): each process keeps the last few it
+# read whole. Keyed by id and creation time, since an id alone can come back once a (test)
+# database has been emptied.
+_WHOLE_REVISIONS: OrderedDict[tuple[int, datetime], Revision] = OrderedDict()
+_WHOLE_REVISIONS_KEPT = 16
+_whole_revisions_lock = threading.Lock()
+
+
+def whole_revision(revision: Revision) -> Revision:
+    """The revision with its text and structure loaded, from `revision` (which may have them
+    deferred, as policy.access_document leaves them).
+
+    The reader's pages and fragments all need the text and its blocks, ~100 KB to read and
+    decode each time; from this process's memory it costs nothing. The copy returned is the
+    caller's own (to set .document on, say).
+    """
+    key = (revision.pk, revision.created_at)
+    with _whole_revisions_lock:
+        found = _WHOLE_REVISIONS.get(key)
+        if found is not None:
+            _WHOLE_REVISIONS.move_to_end(key)
+    if found is None:
+        found = Revision.objects.get(pk=revision.pk)
+        with _whole_revisions_lock:
+            _WHOLE_REVISIONS[key] = found
+            while len(_WHOLE_REVISIONS) > _WHOLE_REVISIONS_KEPT:
+                _WHOLE_REVISIONS.popitem(last=False)
+    return copy.copy(found)

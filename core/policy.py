@@ -118,18 +118,21 @@ def access_document(
 ) -> tuple[Document, Membership]:
     """A document and the user's membership of its seminar; 404 for non-members.
 
-    `light` leaves the source and the current revision's text and structure unloaded, for
-    requests that only need to know whose document it is (live polls, many times a minute).
+    The source (loaded if asked for) and the current revision's text and structure are not
+    read from the database: unless `light` (for requests that only need to know whose document
+    it is, such as live polls, many times a minute), the current revision comes whole from
+    this process's memory (selectors.whole_revision).
     """
     from annotate.models import Document
+    from annotate.selectors import whole_revision
 
     documents = Document.objects.select_related("seminar", "current", "created_by")
-    if light:
-        documents = documents.defer(*LIGHT_DEFER)
-    document = documents.filter(pk=document_id).first()
+    document = documents.defer(*LIGHT_DEFER).filter(pk=document_id).first()
     membership = membership_of(user, document.seminar) if document else None
     wrong_seminar = document is not None and seminar_slug not in (None, document.seminar.slug)
     if document is None or membership is None or wrong_seminar:
         raise Http404("No such text.")
     require(membership, action)
+    if not light and document.current is not None:
+        document.current = whole_revision(document.current)
     return document, membership

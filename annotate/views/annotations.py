@@ -67,9 +67,10 @@ def reader_blocks(
     filters: selectors.Filters,
     suspects: list[dict[str, Any]],
     within: tuple[int, int] | None = None,
+    membership: Membership | None = None,
 ) -> list[rendering.BlockView]:
     """The text's blocks with this member's highlights (only the blocks touching `within`)."""
-    rows = selectors.highlight_rows(user, document, revision, filters, within)
+    rows = selectors.highlight_rows(user, document, revision, filters, within, membership)
     ranges, classify = highlight_classifier(rows)
     ranges += [rendering.Range(s["start"], s["end"], "suspect") for s in suspects]
     return rendering.block_views(revision, ranges, classify=classify, within=within)
@@ -86,8 +87,11 @@ def _document(
     return document, membership, revision
 
 
-def _annotation(user: User, document: Document, aid: int) -> Annotation:
-    found = selectors.with_threads(selectors.visible(user, document)).filter(pk=aid).first()
+def _annotation(
+    user: User, document: Document, aid: int, membership: Membership | None = None
+) -> Annotation:
+    visible = selectors.visible(user, document, membership)
+    found = selectors.with_threads(visible).filter(pk=aid).first()
     if found is None:
         raise Http404("No such annotation.")
     found.document = document
@@ -113,7 +117,11 @@ def _card_context(
 
 
 def _oob_blocks(
-    request: HttpRequest, document: Document, revision: Revision, spans: list[tuple[int, int]]
+    request: HttpRequest,
+    document: Document,
+    revision: Revision,
+    spans: list[tuple[int, int]],
+    membership: Membership | None = None,
 ) -> str:
     """The blocks touching the given spans, re-rendered for an out-of-band swap."""
     user = signed_in_user(request)
@@ -124,7 +132,9 @@ def _oob_blocks(
         ]
         if bounds:
             within = (bounds[0][0], bounds[-1][1])
-            touched += reader_blocks(user, document, revision, selectors.Filters(), [], within)
+            touched += reader_blocks(
+                user, document, revision, selectors.Filters(), [], within, membership
+            )
     return "".join(
         render_to_string("annotate/_block.html", {"block": b, "oob": True}, request)
         for b in touched
@@ -191,7 +201,7 @@ def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ServiceError as error:
         context["error"] = error.message
         return render_page(request, "annotate/composer.html", context, status=error.status)
-    annotation = _annotation(signed_in_user(request), document, annotation.pk)
+    annotation = _annotation(signed_in_user(request), document, annotation.pk, membership)
     html: str = render_to_string(
         PANEL,
         {
@@ -202,7 +212,7 @@ def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         },
         request,
     )
-    html += _oob_blocks(request, document, revision, [(data["start"], data["end"])])
+    html += _oob_blocks(request, document, revision, [(data["start"], data["end"])], membership)
     return HttpResponse(html, status=201, headers={"HX-Trigger": "glossa:changed"})
 
 
@@ -212,7 +222,7 @@ def annotations_at(request: HttpRequest, slug: str, pk: int, offset: int) -> Htt
     document, membership, revision = _document(request, slug, pk)
     user = signed_in_user(request)
     filters = selectors.Filters.from_query(request.GET)
-    found = list(selectors.covering(user, document, revision, offset, filters))
+    found = list(selectors.covering(user, document, revision, offset, filters, membership))
     for annotation in found:
         annotation.document = document
     return render_page(
@@ -232,7 +242,7 @@ def annotations_at(request: HttpRequest, slug: str, pk: int, offset: int) -> Htt
 def annotation_detail(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
     document, membership, _ = _document(request, slug, pk)
     user = signed_in_user(request)
-    annotation = _annotation(user, document, aid)
+    annotation = _annotation(user, document, aid, membership)
     context = {
         "annotations": [_card_context(annotation, user, membership)],
         "title": "Annotation",
@@ -253,7 +263,7 @@ def _card(
     **extra: Any,
 ) -> HttpResponse:
     user = signed_in_user(request)
-    fresh = _annotation(user, annotation.document, annotation.pk)
+    fresh = _annotation(user, annotation.document, annotation.pk, membership)
     html = render_to_string(
         "annotate/_card.html", _card_context(fresh, user, membership, **extra), request
     )
@@ -469,14 +479,15 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         ).values_list("pk", "start", "end")
     )
     spans = [(s, e) for _, s, e in changed if s is not None and e is not None]
-    revision = Revision.objects.get(pk=document.current_id or 0)  # now the text is needed
+    if document.current is None:
+        raise Http404("This text has no revision.")
+    revision = selectors.whole_revision(document.current)  # now the text is needed
     revision.document = document
     filters = selectors.Filters.from_query(request.GET)
     hide = request.GET.get("highlights") == "off"
-    rows = [] if hide else selectors.highlight_rows(user, document, revision, filters)
-    ranges, classify = highlight_classifier(rows)
     # Every open reader asks this every few seconds while members write: segment only the
-    # blocks the changes touch (each run of neighbouring ones), not the whole text.
+    # blocks the changes touch (each run of neighbouring ones), not the whole text, with only
+    # the highlights that reach into them.
     runs: list[list[int]] = []
     for i, block in enumerate(revision.blocks):
         if any(block["start"] <= e and s <= block["end"] for s, e in spans):
@@ -484,6 +495,17 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 runs[-1][1] = i
             else:
                 runs.append([i, i])
+    reach = (
+        (revision.blocks[runs[0][0]]["start"], revision.blocks[runs[-1][1]]["end"])
+        if runs
+        else None
+    )
+    rows = (
+        []
+        if hide or reach is None
+        else selectors.highlight_rows(user, document, revision, filters, reach, membership)
+    )
+    ranges, classify = highlight_classifier(rows)
     blocks = [
         view
         for first, last in runs
@@ -505,7 +527,8 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if "cards" in request.GET:
         shown = set(request.GET["cards"].split(",")[:50])
         ids = [pk for pk in ids if str(pk) in shown]
-    for annotation in selectors.with_threads(selectors.visible(user, document).filter(pk__in=ids)):
+    shown_cards = selectors.visible(user, document, membership).filter(pk__in=ids)
+    for annotation in selectors.with_threads(shown_cards):
         annotation.document = document
         html += render_to_string(
             "annotate/_card.html",

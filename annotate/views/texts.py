@@ -29,6 +29,7 @@ from core import policy
 from core.errors import ServiceError
 from core.forms import apply_errors
 from core.http import render_page, signed_in_user
+from core.models import Membership
 from core.policy import Action
 
 IMPORT_PAGE = "annotate/import.html"
@@ -102,7 +103,7 @@ def document_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _reader_context(
-    request: HttpRequest, revision: Revision, membership: Any, **extra: Any
+    request: HttpRequest, revision: Revision, membership: Membership, **extra: Any
 ) -> dict[str, Any]:
     document = revision.document
     user = signed_in_user(request)
@@ -126,16 +127,16 @@ def _reader_context(
         blocks = (
             rendering.block_views(revision)
             if hide
-            else reader_blocks(user, document, revision, filters, suspects)
+            else reader_blocks(user, document, revision, filters, suspects, None, membership)
         )
         relocated = (
-            selectors.on_revision(user, document, revision)
+            selectors.on_revision(user, document, revision, membership=membership)
             .filter(anchor_status=Annotation.AnchorStatus.RELOCATED)
             .count()
             if is_current
             else 0
         )
-        cached = (blocks, selectors.counts(user, document, revision), relocated)
+        cached = (blocks, selectors.counts(user, document, revision, membership), relocated)
         with contextlib.suppress(RedisError):
             cache.set(key, cached, timeout=3600)
     blocks, counts, relocated = cached
@@ -152,7 +153,7 @@ def _reader_context(
         "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE),
         "filters": filters,
         "counts": counts,
-        "orphans": selectors.orphans(user, document) if is_current else [],
+        "orphans": selectors.orphans(user, document, membership) if is_current else [],
         "relocated": relocated,
         "since": (newest or timezone.now()).isoformat(),
         "poll_ms": settings.READER_POLL_SECONDS * 1000,

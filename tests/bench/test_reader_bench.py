@@ -9,7 +9,9 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -196,3 +198,29 @@ def test_reader_with_5000_annotations(
         f"idle reader poll (nothing new): {poll_queries} queries, median {idle_ms:.1f} ms; "
         f"at one poll every 4 s that is {idle_ms / 4000 * 100:.2f}% of one core per reader"
     )
+
+    # A reader polling while others write: one annotation changed since its last look, six
+    # cards open in its panel (what most polls in `make load` are).
+    changed = Annotation.objects.filter(document=busy).order_by("pk")[2500]
+    cards = ",".join(
+        str(pk) for pk in Annotation.objects.filter(document=busy).values_list("pk", flat=True)[:6]
+    )
+
+    def changed_poll() -> Any:
+        Annotation.objects.filter(pk=changed.pk).update(modified_at=timezone.now())
+        since = (timezone.now() - timedelta(seconds=1)).isoformat()
+        response = client.get(
+            changes, {"since": since, "cards": cards}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        return response
+
+    with CaptureQueriesContext(connection) as queries:
+        changed_poll()
+    changed_queries = len(queries) - 1  # not the UPDATE
+    changed_ms = median_ms(changed_poll, 30)
+    print(
+        f"reader poll after a change: {changed_queries} queries, median {changed_ms:.1f} ms "
+        f"(idle: {idle_ms:.1f} ms)"
+    )
+    assert changed_queries <= 10

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -120,10 +121,12 @@ def test_reader_query_count_does_not_grow_with_annotations(
     login(client, roles["owner"])
 
     def queries_for_page() -> int:
+        cache.clear()  # computed afresh, not from the reader cache
         with CaptureQueriesContext(connection) as queries:
             assert client.get(document.get_absolute_url()).status_code == 200
         return len(queries)
 
+    queries_for_page()  # the first reads the revision, which this process then keeps
     before = queries_for_page()
     for i in range(30):
         author = roles["member"] if i % 2 else roles["moderator"]
@@ -209,3 +212,35 @@ def test_source_as_imported(
     response = login(client, owner).get(url)
     assert response["Content-Type"].startswith("text/plain")
     assert response.content.decode() == sample_text
+
+
+def test_the_reader_reads_a_revision_once_per_process(
+    client: Client, document: Document, roles: dict[str, User]
+) -> None:
+    login(client, roles["member"])
+    first = client.get(document.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(document.get_absolute_url())
+    assert again.status_code == 200
+    assert not [q for q in queries if 'FROM "annotate_revision"' in q["sql"]]
+    assert again.content.count(b'class="para"') == first.content.count(b'class="para"') > 10
+
+
+def test_a_correction_shows_the_new_revision_not_a_kept_one(
+    client: Client, document: Document, roles: dict[str, User]
+) -> None:
+    from annotate.services.documents import Edit, revision_correct
+
+    login(client, roles["owner"])
+    assert "Budapestx" not in client.get(document.get_absolute_url()).content.decode()
+    revision = document.current
+    assert revision is not None
+    at = revision.text.index("Soviet")
+    revision_correct(
+        document=document,
+        user=roles["owner"],
+        base=revision.number,
+        edits=[Edit(at, at + len("Soviet"), "Budapestx")],
+        reason="A test of the kept revisions.",
+    )
+    assert "Budapestx" in client.get(document.get_absolute_url()).content.decode()
