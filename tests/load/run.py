@@ -414,17 +414,22 @@ def run_locust(
         )  # fmt: skip
         measures = Measures()
         started: dict[str, float] = {}
+        locust_cpu = 0.0  # Locust's own, sampled while it runs (it is gone at the end)
         try:
             while locust.poll() is None:
                 time.sleep(5)
                 if mark.exists():
                     if not started:
                         started = {n: group_cpu(c.pid) for n, c in children.items()}
+                        started["locust"] = group_cpu(locust.pid)
                     when = time.time() - mark.stat().st_mtime
                     measures.loads.append((when, os.getloadavg()[0]))
+                    if now := group_cpu(locust.pid):  # 0 once it has exited
+                        locust_cpu = now - started["locust"]
         finally:
             runtime.stop_process_group(locust, timeout=30)
         measures.cpu = {n: group_cpu(c.pid) - started.get(n, 0) for n, c in children.items()}
+        measures.cpu["locust"] = max(0.0, locust_cpu)
     if not results.exists():
         raise SystemExit(
             f"load: Locust stopped before it measured anything; see {OUT}/{phase}-locust.log"
@@ -506,6 +511,37 @@ def read_phase(name: str, results: Path, measures: Measures, before: float) -> P
     return Phase(name, codes["seconds"], rows, measures, before, codes.get("timeline", []))
 
 
+def phase_order(names: list[str], rounds: int) -> list[str]:
+    """The phases, `rounds` times, every other round reversed (baseline, abuse, abuse,
+    baseline, ...): a machine that slows down or speeds up over the run weighs on both alike."""
+    return [name for i in range(rounds) for name in (names if i % 2 == 0 else names[::-1])]
+
+
+def pooled(runs: list[Phase]) -> Phase:
+    """Several runs of one phase as one: every response time of every run counts."""
+    if len(runs) == 1:
+        return runs[0]
+    rows: dict[str, Row] = {}
+    for run in runs:
+        for row in run.rows:
+            rows.setdefault(row.name, Row(row.name, method=row.method)).add(row)
+    measures = Measures(
+        [load for run in runs for load in run.measures.loads],
+        {
+            name: sum(run.measures.cpu.get(name, 0) for run in runs)
+            for name in {name for run in runs for name in run.measures.cpu}
+        },
+    )
+    return Phase(
+        f"{runs[0].name} (all {len(runs)} runs)",
+        sum(run.seconds for run in runs),
+        sorted(rows.values(), key=lambda r: r.name),
+        measures,
+        max(run.load_before for run in runs),
+        [],  # each run's table has its own, by 30 s
+    )
+
+
 def table(phase: Phase) -> str:
     head = f"{'':34} {'requests':>8} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6}"
     lines = [f"{phase.name}: {phase.seconds:.0f} s measured", head, "-" * len(head)]
@@ -554,7 +590,8 @@ def table(phase: Phase) -> str:
         lines.append(
             f"CPU: gunicorn {web:.0f} s ({web / phase.seconds:.0%} of a core, "
             f"{web * 1000 / max(1, served):.1f} ms a request), Celery worker "
-            f"{cpu.get('celery', 0):.0f} s; PostgreSQL and Locust come on top"
+            f"{cpu.get('celery', 0):.0f} s, Locust {cpu.get('locust', 0):.0f} s; PostgreSQL "
+            "comes on top"
         )
     return "\n".join(lines)
 
@@ -621,6 +658,10 @@ def main(argv: list[str] | None = None) -> int:
         "--warmup", type=int, default=env_int("LOAD_WARMUP", 30),
         help="seconds between the last sign-in and the start of the measurement",
     )  # fmt: skip
+    parser.add_argument(
+        "--rounds", type=int, default=env_int("LOAD_ROUNDS", 1),
+        help="run the phases this many times, in ABBA order, and compare the pooled figures",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="leave the databases for a look")
     sub = parser.add_subparsers(dest="action")
     seeding = sub.add_parser("seed", help="(internal) seed the database DATABASE_URL names")
@@ -652,7 +693,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         find_services(stack)
         fixture = prepare(stack, options.users, options.port, secret)
-        for name in names:
+        runs: dict[str, list[Phase]] = {}
+        for name in phase_order(names, args.rounds):
             log(
                 f"{name}: gunicorn ({options.web_workers} workers) on port {options.port} and a "
                 f"Celery worker, on a fresh {DATABASE}"
@@ -660,8 +702,12 @@ def main(argv: list[str] | None = None) -> int:
             before = os.getloadavg()[0]
             with servers(stack, options, secret) as children:
                 figures, measures = run_locust(name, options, fixture, children)
-            phases[name] = read_phase(name, figures, measures, before)
-            print("\n" + table(phases[name]) + "\n", flush=True)
+            runs.setdefault(name, []).append(read_phase(name, figures, measures, before))
+            print("\n" + table(runs[name][-1]) + "\n", flush=True)
+        phases = {name: pooled(found) for name, found in runs.items()}
+        if args.rounds > 1:
+            for phase in phases.values():
+                print("\n" + table(phase) + "\n", flush=True)
     finally:
         if not args.keep and stack.admin_url:
             for database in (DATABASE, SEED_DATABASE):
