@@ -13,7 +13,8 @@ its Retry-After passes: core.middleware.FloodGateMiddleware then refuses its nex
 the same action first thing, before the session, the user or the form are loaded. A flood
 costs the server a few Redis calls a request. A client that keeps sending while refused (more
 tries than the limit allows in its window) is refused for RATE_LIMIT_PENALTY_SECONDS, on any
-session: a script hammering the server gets nothing through, not a trickle at the limit.
+session and through the API too: a script hammering the server gets nothing through, not a
+trickle at the limit. API clients (tokens) meet the same limits and penalty in check().
 
 Commands that write for members (seed_demo's threads) run inside suspended(): no limits.
 """
@@ -65,15 +66,31 @@ def check(user_id: int, action: str) -> None:
         return
     limit, seconds = settings.RATE_LIMITS[action]
     key, previous = _keys(user_id, action, seconds)
+    penalty = _penalty_key(user_id, action)
     try:
         cache.add(key, 0, timeout=2 * seconds + 5)  # read as the previous window, next
         count = cache.incr(key)
-        before = cache.get(previous) or 0
+        found = cache.get_many([previous, penalty])
     except (RedisError, ValueError) as error:  # ValueError: Redis restarted between the two
         logger.warning("rate limit %s not checked (Redis unavailable): %s", action, error)
         return
-    if _recent(count, before, seconds) > limit:
-        raise _refusal(action, limit, seconds, count + 1, before)
+    if (until := found.get(penalty)) and until > time.time():  # from any client: page or API
+        raise _penalised(action, until)
+    before = found.get(previous) or 0
+    if _recent(count, before, seconds) <= limit:
+        return
+    if count > 2 * limit:  # as many refused tries as allowed ones: kept sending while refused
+        until = _penalty_ends()
+        with contextlib.suppress(RedisError):
+            cache.set(penalty, until, timeout=math.ceil(until - time.time()))
+        logger.warning(
+            "rate limit %s: user %s kept sending; refused %s s",
+            action,
+            user_id,
+            settings.RATE_LIMIT_PENALTY_SECONDS,
+        )
+        raise _penalised(action, until)
+    raise _refusal(action, limit, seconds, count + 1, before)
 
 
 def refuse_if_over(user_id: int, action: str) -> None:

@@ -227,3 +227,74 @@ def test_w3c_imports_are_limited_per_hour(
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 60
     assert "Too many imports: at most 2 in 1 hour" in refused.json()["detail"]
     assert Annotation.objects.filter(author=roles["member"]).count() == 4
+
+
+def _w3c_highlight(document: Document, start: int) -> dict[str, Any]:
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "motivation": "highlighting",
+        "target": {
+            "source": f"http://testserver/api/v1/documents/{document.pk}/",
+            "selector": [{"type": "TextPositionSelector", "start": start, "end": start + 8}],
+        },
+    }
+
+
+def test_an_api_client_that_keeps_sending_while_refused_is_refused_for_longer(
+    client: Client, document: Document, roles: dict[str, User], settings: Any
+) -> None:
+    from rest_framework.test import APIClient
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "annotate": (2, 60)}
+    settings.RATE_LIMIT_PENALTY_SECONDS = 600
+    api = APIClient()
+    api.force_authenticate(roles["member"])
+    container = f"/api/v1/seminars/{document.seminar.slug}/annotations/"
+    answers = [
+        api.post(container, _w3c_highlight(document, 10 * i), format="json") for i in range(5)
+    ]
+    # Two in; refused twice with a short wait; the fifth try (as many refused as allowed)
+    # begins the penalty.
+    assert [a.status_code for a in answers] == [201, 201, 429, 429, 429]
+    assert int(answers[3]["Retry-After"]) <= 120
+    assert int(answers[4]["Retry-After"]) > 590
+    assert "more kept coming" in answers[4].json()["detail"]
+    # The pages refuse the member too; another member writes on.
+    login(client, roles["member"])
+    url = reverse("annotation-create", args=[document.seminar.slug, document.pk])
+    page = client.post(
+        url,
+        {"start": 300, "end": 305, "base": 1, "kind": "highlight"},
+        headers={"HX-Request": "true"},
+    )
+    assert page.status_code == 429 and "Try again in 10 minutes" in page.text
+    other = APIClient()
+    other.force_authenticate(roles["moderator"])
+    assert other.post(container, _w3c_highlight(document, 400), format="json").status_code == 201
+    assert Annotation.objects.filter(author=roles["member"]).count() == 2
+
+
+def test_a_member_penalised_on_the_pages_is_refused_through_the_api(
+    client: Client, document: Document, roles: dict[str, User], settings: Any
+) -> None:
+    from rest_framework.test import APIClient
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "annotate": (1, 60)}
+    login(client, roles["member"])
+    url = reverse("annotation-create", args=[document.seminar.slug, document.pk])
+    statuses = [
+        client.post(
+            url,
+            {"start": 10 * i, "end": 10 * i + 5, "base": 1, "kind": "highlight"},
+            headers={"HX-Request": "true"},
+        ).status_code
+        for i in range(4)  # one in, refused, refused on record, then the penalty
+    ]
+    assert statuses == [201, 429, 429, 429]
+    api = APIClient()
+    api.force_authenticate(roles["member"])
+    container = f"/api/v1/seminars/{document.seminar.slug}/annotations/"
+    answer = api.post(container, _w3c_highlight(document, 500), format="json")
+    assert answer.status_code == 429 and "more kept coming" in answer.json()["detail"]
+    assert Annotation.objects.filter(author=roles["member"]).count() == 1
