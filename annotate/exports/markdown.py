@@ -16,12 +16,15 @@ from annotate.exports.edition import DisputeNote, Edition, LogEntry, Note, Statu
 from annotate.rendering import Piece, block_views
 
 ALWAYS = re.compile(r"([\\`*_\[\]<>|~^&$])")
+# `<` and `&` as entities, not backslash escapes: Python-Markdown, unlike CommonMark, does not
+# take `\<` or `\&` as escapes (it would show the backslash, and let `<b>` through as HTML).
+ENTITIES = {"<": "&lt;", "&": "&amp;"}
 LINE_START = re.compile(r"^(\s*)([#+\-=>:]|\d+(?=[.)]))", re.MULTILINE)
 
 
 def escape_md(text: str) -> str:
     """Reading text as Markdown that shows exactly these characters."""
-    text = ALWAYS.sub(r"\\\1", text)
+    text = ALWAYS.sub(lambda m: ENTITIES.get(m[1], "\\" + m[1]), text)
 
     def lead(match: re.Match[str]) -> str:
         spaces, mark = match.group(1), match.group(2)

@@ -315,14 +315,18 @@ def _md_reading(line: str) -> tuple[str, dict[str, int]]:
     """A Markdown line's reading text, and where in it each note call stands."""
     line = re.sub(r"^#+ ", "", line)
     out, calls, at = "", {}, 0
-    token = re.compile(r"\[\^(\d+)\]|\[p\. [^\]]*\]|<sup>[^<]*</sup>|\\([!-/:-@\[-`{-~])|(.)", re.S)
+    token = re.compile(
+        r"\[\^(\d+)\]|\[p\. [^\]]*\]|<sup>[^<]*</sup>|\\([!-/:-@\[-`{-~])|(&lt;|&amp;)|(.)", re.S
+    )
     for match in token.finditer(line):
         if match.group(1):
             calls[match.group(1)] = len(out)
         elif match.group(2):
             out += match.group(2)
         elif match.group(3):
-            out += match.group(3)
+            out += {"&lt;": "<", "&amp;": "&"}[match.group(3)]
+        elif match.group(4):
+            out += match.group(4)
         at = match.end()
     assert at == len(line)
     return out, calls
@@ -363,11 +367,20 @@ def test_markdown_member_text_is_inert_even_where_html_passes_through(setup: Set
 
 
 def test_markdown_escapes_text_that_looks_like_markup() -> None:
+    from markdown_it import MarkdownIt
+
     from annotate.exports.markdown import escape_md
 
-    text = "# not a heading *nor* [a link](x) <b> 1956. & done_"
+    text = "# not a heading *nor* [a link](x) <b> 1956. & done_ &amp;"
     assert _md_reading(escape_md(text))[0] == text
     assert "<b>" not in escape_md(text) and "\\*nor\\*" in escape_md(text)
+    # `<` and `&` as entities, which every Markdown reads (Python-Markdown has no `\<`).
+    assert "&lt;b\\>" in escape_md(text) and "\\<" not in escape_md(text)
+    shown = MarkdownIt("commonmark", {"html": True}).render(escape_md(text))
+    assert (
+        shown
+        == "<p>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</p>\n"
+    )
 
 
 # --- TEI --------------------------------------------------------------------------------
