@@ -372,17 +372,22 @@ class Measures:
 
 
 def run_locust(
-    phase: str, options: Options, fixture: Path, children: dict[str, subprocess.Popen[bytes]]
+    phase: str,
+    options: Options,
+    fixture: Path,
+    children: dict[str, subprocess.Popen[bytes]],
+    files: str = "",
 ) -> tuple[Path, Measures]:
     """Locust, headless; its stats (reset once every client has signed in) and what the
-    machine did meanwhile."""
+    machine did meanwhile. Its files in OUT are named `files` (default: the phase's name)."""
     classes = ["Reader", "Writer", "Exporter"] + (["Abuser"] if phase == "abuse" else [])
+    files = files or phase
     total = options.users + len(classes) - 2  # Exporter and Abuser come on top of the members
     ramp = int(total / options.spawn_rate + 0.999)
     # Signing in (a password hash each) can take longer than spawning on a busy machine: the
     # locustfile stops LOAD_SECONDS after the last sign-in; --run-time is only a safety net.
     cap = ramp + options.warmup + options.seconds + 600
-    results, mark = OUT / f"{phase}.json", OUT / f"{phase}.measuring"
+    results, mark = OUT / f"{files}.json", OUT / f"{files}.measuring"
     for old in (results, mark):
         old.unlink(missing_ok=True)
     command = [
@@ -391,7 +396,7 @@ def run_locust(
         "--users", str(total), "--spawn-rate", str(options.spawn_rate),
         "--run-time", f"{cap}s", "--stop-timeout", "15",
         "--host", f"http://127.0.0.1:{options.port}",
-        "--csv", str(OUT / phase), "--loglevel", "WARNING",
+        "--csv", str(OUT / files), "--loglevel", "WARNING",
         *classes,
     ]  # fmt: skip
     env = {
@@ -407,7 +412,7 @@ def run_locust(
         f"{phase}: {total} simulated clients ({', '.join(classes)}) sign in over {ramp} s or "
         f"more, {options.warmup} s to settle, then {options.seconds} s measured"
     )
-    with (OUT / f"{phase}-locust.log").open("wb") as out:
+    with (OUT / f"{files}-locust.log").open("wb") as out:
         locust = subprocess.Popen(
             command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -700,8 +705,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"Celery worker, on a fresh {DATABASE}"
             )
             before = os.getloadavg()[0]
+            files = f"{name}-{len(runs.get(name, [])) + 1}" if args.rounds > 1 else name
             with servers(stack, options, secret) as children:
-                figures, measures = run_locust(name, options, fixture, children)
+                figures, measures = run_locust(name, options, fixture, children, files)
             runs.setdefault(name, []).append(read_phase(name, figures, measures, before))
             print("\n" + table(runs[name][-1]) + "\n", flush=True)
         phases = {name: pooled(found) for name, found in runs.items()}
