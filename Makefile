@@ -22,7 +22,7 @@ help:
 	@echo "make format  ruff format and autofix"
 	@echo "make bench   benchmarks (outside make test)"
 	@echo "make faults  fault injection: kills, restarts, races (outside make test; ~10 min)"
-	@echo "make load    50 members for 5 min against gunicorn + Celery, with and without an abuser (~15 min)"
+	@echo "make load    50 members for 5 min against gunicorn + Celery, with and without an abuser, ABBA (~30 min)"
 	@echo "make shell   a Django shell on the same services as the tests"
 	@echo "make clean   remove the venv and var/ (all local data)"
 
@@ -64,7 +64,7 @@ $(VENV)/.installed-load: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[load]'
 	@touch $(VENV)/.installed $@
 
-# LOAD_USERS=10 LOAD_SECONDS=30 make load for a smoke run; LOAD_ARGS="--phases baseline" etc.
+# LOAD_USERS=10 LOAD_SECONDS=30 LOAD_ROUNDS=1 make load for a smoke run; LOAD_ARGS="--phases baseline" etc.
 load: $(VENV)/.installed-load
 	$(WITH_SERVICES) $(BIN)/python -m tests.load.run $(LOAD_ARGS)
 

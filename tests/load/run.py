@@ -6,9 +6,10 @@ DATABASE_URL (else 127.0.0.1:5432, else the embedded one), Redis database 6 of R
 server (flushed), gunicorn and a Celery worker with production settings (DEBUG=0), then
 Locust, headless, with the user classes of tests/load/locustfile.py. Two phases by default:
 `baseline` (the members and one export a minute) and `abuse` (the same plus one client
-writing 10 times a second, which should get 429s without slowing anyone else).
+writing 10 times a second, which should get 429s without slowing anyone else), each run
+twice by default in ABBA order (baseline, abuse, abuse, baseline) and compared pooled.
 
-    python -m tests.load.run [--users 50] [--seconds 300] [--phases baseline,abuse]
+    python -m tests.load.run [--users 50] [--seconds 300] [--phases baseline,abuse] [--rounds 2]
 
 Prints per group (read, fragment, write, export) requests, failures and p50/p95/p99, checks
 the targets, and exits 1 if one is missed. Everything it starts it stops; `--keep` leaves the
@@ -664,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds between the last sign-in and the start of the measurement",
     )  # fmt: skip
     parser.add_argument(
-        "--rounds", type=int, default=env_int("LOAD_ROUNDS", 1),
+        "--rounds", type=int, default=env_int("LOAD_ROUNDS", 2),
         help="run the phases this many times, in ABBA order, and compare the pooled figures",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="leave the databases for a look")
