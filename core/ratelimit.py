@@ -80,16 +80,7 @@ def check(user_id: int, action: str) -> None:
     if _recent(count, before, seconds) <= limit:
         return
     if count > 2 * limit:  # as many refused tries as allowed ones: kept sending while refused
-        until = _penalty_ends()
-        with contextlib.suppress(RedisError):
-            cache.set(penalty, until, timeout=math.ceil(until - time.time()))
-        logger.warning(
-            "rate limit %s: user %s kept sending; refused %s s",
-            action,
-            user_id,
-            settings.RATE_LIMIT_PENALTY_SECONDS,
-        )
-        raise _penalised(action, until)
+        raise _penalised(action, _begin_penalty(user_id, action, _penalty_ends()))
     raise _refusal(action, limit, seconds, count + 1, before)
 
 
@@ -137,13 +128,8 @@ def refusal_on_record(client: str, action: str) -> TooManyRequests | None:
             return None
         until, user_id, penalised = found
         if not penalised and cache.incr(tries) > limit:
-            until, penalised = max(until, _penalty_ends()), True
-            timeout = math.ceil(until - time.time())
-            cache.set(gate, (until, user_id, True), timeout=timeout)
-            cache.set(_penalty_key(user_id, action), until, timeout=timeout)
-            logger.warning(
-                "rate limit %s: user %s kept sending; refused %s s", action, user_id, timeout
-            )
+            until, penalised = _begin_penalty(user_id, action, max(until, _penalty_ends())), True
+            cache.set(gate, (until, user_id, True), timeout=math.ceil(until - time.time()))
     except (RedisError, ValueError):  # ValueError: the count expired between the two
         return None
     if penalised:
@@ -176,6 +162,16 @@ def _penalty_key(user_id: int, action: str) -> str:
 
 def _penalty_ends() -> float:
     return time.time() + settings.RATE_LIMIT_PENALTY_SECONDS
+
+
+def _begin_penalty(user_id: int, action: str, until: float) -> float:
+    """Refuse the user `action` until `until`, on any session and through the API (logged
+    once, here). Without Redis, only this refusal says so."""
+    timeout = math.ceil(until - time.time())
+    with contextlib.suppress(RedisError):
+        cache.set(_penalty_key(user_id, action), until, timeout=timeout)
+    logger.warning("rate limit %s: user %s kept sending; refused %s s", action, user_id, timeout)
+    return until
 
 
 def _penalised(action: str, until: float) -> TooManyRequests:
