@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import copy
-import threading
-from collections import OrderedDict
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,12 +77,11 @@ def visible(
     found = Annotation.objects.filter(document=document).filter(
         Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user)
     )
-    if membership is not None:
-        assert membership.user_id == user.pk and membership.seminar_id == document.seminar_id
-        moderates = policy.role_allows(membership.role, policy.Action.MODERATE)
-    else:
-        moderates = policy.allows(user, document.seminar, policy.Action.MODERATE)
-    if not moderates:
+    if membership is None:
+        membership = policy.membership_of(user, document.seminar)
+    else:  # the caller's: this user's, in this seminar
+        assert (membership.user_id, membership.seminar_id) == (user.pk, document.seminar_id)
+    if not policy.role_allows(membership.role if membership else None, policy.Action.MODERATE):
         found = found.exclude(Q(hidden=True) & ~Q(author=user))
     return found
 
@@ -319,31 +317,18 @@ def last_change(document: Document) -> Any:
     ]
 
 
-# Revisions never change (the database refuses UPDATEs): each process keeps the last few it
-# read whole. Keyed by id and creation time, since an id alone can come back once a (test)
-# database has been emptied.
-_WHOLE_REVISIONS: OrderedDict[tuple[int, datetime], Revision] = OrderedDict()
-_WHOLE_REVISIONS_KEPT = 16
-_whole_revisions_lock = threading.Lock()
-
-
 def whole_revision(revision: Revision) -> Revision:
     """The revision with its text and structure loaded, from `revision` (which may have them
     deferred, as policy.access_document leaves them).
 
     The reader's pages and fragments all need the text and its blocks, ~100 KB to read and
-    decode each time; from this process's memory it costs nothing. The copy returned is the
-    caller's own (to set .document on, say).
+    decode each time. Revisions never change (the database refuses UPDATEs), so each process
+    keeps the last few it read. The copy returned is the caller's own (to set .document on).
     """
-    key = (revision.pk, revision.created_at)
-    with _whole_revisions_lock:
-        found = _WHOLE_REVISIONS.get(key)
-        if found is not None:
-            _WHOLE_REVISIONS.move_to_end(key)
-    if found is None:
-        found = Revision.objects.get(pk=revision.pk)
-        with _whole_revisions_lock:
-            _WHOLE_REVISIONS[key] = found
-            while len(_WHOLE_REVISIONS) > _WHOLE_REVISIONS_KEPT:
-                _WHOLE_REVISIONS.popitem(last=False)
-    return copy.copy(found)
+    return copy.copy(_kept_revision(revision.pk, revision.created_at))
+
+
+@functools.lru_cache(maxsize=16)
+def _kept_revision(pk: int, created_at: datetime) -> Revision:
+    # Keyed by creation time too: an id alone can come back once a (test) database is emptied.
+    return Revision.objects.get(pk=pk)

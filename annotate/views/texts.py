@@ -127,7 +127,7 @@ def _reader_context(
         blocks = (
             rendering.block_views(revision)
             if hide
-            else reader_blocks(user, document, revision, filters, suspects, None, membership)
+            else reader_blocks(user, document, revision, filters, suspects, membership=membership)
         )
         relocated = (
             selectors.on_revision(user, document, revision, membership=membership)
