@@ -13,36 +13,41 @@ from tests.conftest import login
 pytestmark = pytest.mark.django_db
 
 
+def _highlight(client: Client, document: Document, start: int) -> Any:
+    """A highlight made in the reader (through htmx), as a member would."""
+    url = reverse("annotation-create", args=[document.seminar.slug, document.pk])
+    return client.post(
+        url,
+        {"start": start, "end": start + 5, "base": 1, "kind": "highlight"},
+        headers={"HX-Request": "true"},
+    )
+
+
+def _w3c_highlight(document: Document, start: int) -> dict[str, Any]:
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "motivation": "highlighting",
+        "target": {
+            "source": f"http://testserver/api/v1/documents/{document.pk}/",
+            "selector": [{"type": "TextPositionSelector", "start": start, "end": start + 8}],
+        },
+    }
+
+
 def test_annotation_flood_gets_429_with_a_message(
     client: Client, document: Document, roles: dict[str, User], settings: Any
 ) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "annotate": (3, 60)}
     login(client, roles["member"])
-    url = reverse("annotation-create", args=[document.seminar.slug, document.pk])
-    statuses = [
-        client.post(
-            url,
-            {"start": 10 * i, "end": 10 * i + 5, "base": 1, "kind": "highlight"},
-            headers={"HX-Request": "true"},
-        ).status_code
-        for i in range(5)
-    ]
+    statuses = [_highlight(client, document, 10 * i).status_code for i in range(5)]
     assert statuses == [201, 201, 201, 429, 429]
-    last = client.post(
-        url,
-        {"start": 100, "end": 105, "base": 1, "kind": "highlight"},
-        headers={"HX-Request": "true"},
-    )
+    last = _highlight(client, document, 100)
     assert "Too many annotations: at most 3 in 1 minute" in last.text
     assert Annotation.objects.count() == 3
     # Another member is not affected.
     login(client, roles["moderator"])
-    ok = client.post(
-        url,
-        {"start": 200, "end": 205, "base": 1, "kind": "highlight"},
-        headers={"HX-Request": "true"},
-    )
-    assert ok.status_code == 201
+    assert _highlight(client, document, 200).status_code == 201
 
 
 def test_api_answers_429_with_retry_after(
@@ -54,16 +59,7 @@ def test_api_answers_429_with_retry_after(
     client = APIClient()
     client.force_authenticate(roles["member"])
     container = f"/api/v1/seminars/{document.seminar.slug}/annotations/"
-    source = f"http://testserver/api/v1/documents/{document.pk}/"
-    body = {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "type": "Annotation",
-        "motivation": "highlighting",
-        "target": {
-            "source": source,
-            "selector": [{"type": "TextPositionSelector", "start": 0, "end": 8}],
-        },
-    }
+    body = _w3c_highlight(document, 0)
     assert client.post(container, body, format="json").status_code == 201
     response = client.post(container, body, format="json")
     assert response.status_code == 429
@@ -229,18 +225,6 @@ def test_w3c_imports_are_limited_per_hour(
     assert Annotation.objects.filter(author=roles["member"]).count() == 4
 
 
-def _w3c_highlight(document: Document, start: int) -> dict[str, Any]:
-    return {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "type": "Annotation",
-        "motivation": "highlighting",
-        "target": {
-            "source": f"http://testserver/api/v1/documents/{document.pk}/",
-            "selector": [{"type": "TextPositionSelector", "start": start, "end": start + 8}],
-        },
-    }
-
-
 def test_an_api_client_that_keeps_sending_while_refused_is_refused_for_longer(
     client: Client, document: Document, roles: dict[str, User], settings: Any
 ) -> None:
@@ -262,12 +246,7 @@ def test_an_api_client_that_keeps_sending_while_refused_is_refused_for_longer(
     assert "more kept coming" in answers[4].json()["detail"]
     # The pages refuse the member too; another member writes on.
     login(client, roles["member"])
-    url = reverse("annotation-create", args=[document.seminar.slug, document.pk])
-    page = client.post(
-        url,
-        {"start": 300, "end": 305, "base": 1, "kind": "highlight"},
-        headers={"HX-Request": "true"},
-    )
+    page = _highlight(client, document, 300)
     assert page.status_code == 429 and "Try again in 10 minutes" in page.text
     other = APIClient()
     other.force_authenticate(roles["moderator"])
@@ -282,15 +261,8 @@ def test_a_member_penalised_on_the_pages_is_refused_through_the_api(
 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "annotate": (1, 60)}
     login(client, roles["member"])
-    url = reverse("annotation-create", args=[document.seminar.slug, document.pk])
-    statuses = [
-        client.post(
-            url,
-            {"start": 10 * i, "end": 10 * i + 5, "base": 1, "kind": "highlight"},
-            headers={"HX-Request": "true"},
-        ).status_code
-        for i in range(4)  # one in, refused, refused on record, then the penalty
-    ]
+    # One in, refused, refused on record, then the penalty.
+    statuses = [_highlight(client, document, 10 * i).status_code for i in range(4)]
     assert statuses == [201, 429, 429, 429]
     api = APIClient()
     api.force_authenticate(roles["member"])
