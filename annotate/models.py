@@ -498,3 +498,51 @@ class ExportJob(models.Model):
         """Where its file is stored: the same for every run of this job, and never another
         job's, even if ids are reused (a restored backup, a test database)."""
         return f"exports/{self.pk}-{self.created_at:%Y%m%d%H%M%S%f}"
+
+
+# --- Imports --------------------------------------------------------------------------------
+
+
+class ImportJob(models.Model):
+    """A text-import preview or publication too large to read inside a web request: read by a
+    Celery task with a time limit, while the editor's page shows its progress."""
+
+    class Kind(models.TextChoices):
+        PREVIEW = "preview", "Preview"
+        PUBLISH = "publish", "Publish"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Reading the text"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="imports")
+    requested_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="imports")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    source_text = models.TextField()
+    source_name = models.CharField(max_length=255, blank=True)
+    # format, first_page, language; for a publication also title, author, citation.
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # A preview's result: the Ingested structure as a dict (Ingested.as_dict()).
+    result = models.JSONField(null=True, blank=True)
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    error_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["requested_by", "status"], name="import_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

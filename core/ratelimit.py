@@ -43,7 +43,22 @@ NOUNS = {
     "flag": "flags",
     "dispute": "disputes",
     "import": "imports",
+    "edit": "edits",
+    "text_preview": "import previews",
+    "text_import": "text imports",
+    "export": "exports",
+    "seminar": "new seminars",
+    "invite_email": "invitation emails",
+    "invite_recipient": "invitations to this address",
+    "reset_recipient": "password-reset emails to this address",
+    "reset_client": "password-reset requests",
+    "login_pair": "failed sign-ins",
+    "login_account": "failed sign-ins to this account",
+    "login_client": "failed sign-ins from this address",
 }
+
+# Whose allowance: a member's id, or a string (an email address, a client address).
+type Subject = int | str
 
 _suspended: ContextVar[bool] = ContextVar("ratelimit_suspended", default=False)
 
@@ -60,8 +75,12 @@ def suspended() -> Iterator[None]:
         _suspended.reset(token)
 
 
-def check(user_id: int, action: str) -> None:
-    """Count one `action` by the user; raise TooManyRequests past the configured limit."""
+def check(user_id: Subject, action: str, *, penalise: bool = True) -> None:
+    """Count one `action` by the user; raise TooManyRequests past the configured limit.
+
+    `user_id` may also be a string (an email address, a client address, a username): limits
+    on things that are not a member's writes. `penalise=False` never escalates to the
+    penalty (sign-in failures, where the account's owner must not be locked out for long)."""
     if _suspended.get():
         return
     limit, seconds = settings.RATE_LIMITS[action]
@@ -79,12 +98,13 @@ def check(user_id: int, action: str) -> None:
     before = found.get(previous) or 0
     if _recent(count, before, seconds) <= limit:
         return
-    if count > 2 * limit:  # as many refused tries as allowed ones: kept sending while refused
+    # As many refused tries as allowed ones: kept sending while refused.
+    if penalise and count > 2 * limit:
         raise _penalised(action, _begin_penalty(user_id, action, _penalty_ends()))
     raise _refusal(action, limit, seconds, count + 1, before)
 
 
-def refuse_if_over(user_id: int, action: str) -> None:
+def refuse_if_over(user_id: Subject, action: str) -> None:
     """Raise TooManyRequests if the user is already past the limit, counting nothing.
 
     One Redis read, for views to refuse a flood before any other work: a client hammering
@@ -106,7 +126,7 @@ def refuse_if_over(user_id: int, action: str) -> None:
         raise _refusal(action, limit, seconds, count + 1, before)
 
 
-def remember_refusal(client: str, user_id: int, action: str, error: TooManyRequests) -> None:
+def remember_refusal(client: str, user_id: Subject, action: str, error: TooManyRequests) -> None:
     """Note that the client (client_key()) may not `action` for error.retry_after seconds."""
     gate = (time.time() + error.retry_after, user_id, False)
     with contextlib.suppress(RedisError):
@@ -156,15 +176,15 @@ def _tries_key(client: str, action: str) -> str:
     return f"ratelimit:tries:{action}:{client}"
 
 
-def _penalty_key(user_id: int, action: str) -> str:
-    return f"ratelimit:penalty:{action}:{user_id}"
+def _penalty_key(user_id: Subject, action: str) -> str:
+    return f"ratelimit:penalty:{action}:{_who(user_id)}"
 
 
 def _penalty_ends() -> float:
     return time.time() + settings.RATE_LIMIT_PENALTY_SECONDS
 
 
-def _begin_penalty(user_id: int, action: str, until: float) -> float:
+def _begin_penalty(user_id: Subject, action: str, until: float) -> float:
     """Refuse the user `action` until `until`, on any session and through the API (logged
     once, here). Without Redis, only this refusal says so."""
     timeout = math.ceil(until - time.time())
@@ -184,10 +204,18 @@ def _penalised(action: str, until: float) -> TooManyRequests:
     )
 
 
-def _keys(user_id: int, action: str, seconds: int) -> tuple[str, str]:
+def _keys(user_id: Subject, action: str, seconds: int) -> tuple[str, str]:
     """This window's counter and the previous window's."""
-    window = int(time.time() // seconds)
-    return (f"ratelimit:{action}:{user_id}:{window}", f"ratelimit:{action}:{user_id}:{window - 1}")
+    window, who = int(time.time() // seconds), _who(user_id)
+    return (f"ratelimit:{action}:{who}:{window}", f"ratelimit:{action}:{who}:{window - 1}")
+
+
+def _who(user_id: Subject) -> str:
+    """A member's id as it is; any other subject (an address, a name) as a short digest, so
+    keys stay small and Redis holds no email addresses."""
+    if isinstance(user_id, int):
+        return str(user_id)
+    return "h" + hashlib.sha256(user_id.strip().lower().encode()).hexdigest()[:24]
 
 
 def _recent(count: int, before: int, seconds: int) -> float:

@@ -218,7 +218,27 @@ RATE_LIMITS = {
     "dispute": (env_int("RATE_LIMIT_DISPUTES", 10), 3600),
     # Each import brings up to w3c.MAX_IMPORT annotations at once.
     "import": (env_int("RATE_LIMIT_IMPORTS", 10), 3600),
+    # Edits, deletions and re-attachments of one's own annotations and replies.
+    "edit": (env_int("RATE_LIMIT_EDITS", 30), 60),
+    # Text-import previews and imports (each parses a whole source text).
+    "text_preview": (env_int("RATE_LIMIT_TEXT_PREVIEWS", 60), 3600),
+    "text_import": (env_int("RATE_LIMIT_TEXT_IMPORTS", 20), 3600),
+    # Export requests (beside EXPORT_MAX_ACTIVE, the cap on queued and running jobs).
+    "export": (env_int("RATE_LIMIT_EXPORTS", 30), 3600),
+    "seminar": (env_int("RATE_LIMIT_SEMINARS", 10), 86400),
+    # Invitation emails: by inviter, and by recipient address (whoever invites).
+    "invite_email": (env_int("RATE_LIMIT_INVITE_EMAILS", 20), 3600),
+    "invite_recipient": (env_int("RATE_LIMIT_INVITE_RECIPIENT", 3), 86400),
+    # Password-reset emails: by recipient address, and by client address.
+    "reset_recipient": (env_int("RATE_LIMIT_RESET_RECIPIENT", 3), 3600),
+    "reset_client": (env_int("RATE_LIMIT_RESET_CLIENT", 10), 3600),
+    # Failed sign-ins: by account and client address together, by account, by client address.
+    "login_pair": (env_int("RATE_LIMIT_LOGIN_PAIR", 5), 900),
+    "login_account": (env_int("RATE_LIMIT_LOGIN_ACCOUNT", 20), 900),
+    "login_client": (env_int("RATE_LIMIT_LOGIN_CLIENT", 40), 900),
 }
+# Queued and running export jobs one member may have at once (past that: 429).
+EXPORT_MAX_ACTIVE = env_int("EXPORT_MAX_ACTIVE", 3)
 # A member who keeps sending while refused (core.ratelimit) is refused this long.
 RATE_LIMIT_PENALTY_SECONDS = env_int("RATE_LIMIT_PENALTY_SECONDS", 600)
 # How often an open reader asks for other members' new annotations and replies.
