@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -14,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotate.ingest.types import Ingested
-from annotate.models import Document, Revision
-from annotate.services import documents
+from annotate.models import Document, ImportJob, Revision
+from annotate.services import documents, imports
 from core import policy
 from core.api.errors import JSONParser, error
 from core.errors import PayloadTooLarge
@@ -109,6 +110,48 @@ class PreviewSerializer(serializers.Serializer[Any]):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
+class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
+    """A long text being read for a preview or a publication (POST /api/v1/documents/ answered
+    202 with it): poll `url` until `status` is succeeded or failed."""
+
+    url = serializers.SerializerMethodField()
+    seminar = serializers.CharField(source="seminar.slug")
+    document = serializers.SerializerMethodField(
+        help_text="The published text (a publication that succeeded), else null"
+    )
+    preview = serializers.SerializerMethodField(
+        help_text="What the import would publish (a preview that succeeded), else null"
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "url",
+            "kind",
+            "status",
+            "seminar",
+            "source_name",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "document",
+            "preview",
+        ]
+
+    def get_url(self, job: ImportJob) -> str:
+        return reverse("api-import", args=[job.pk])
+
+    @extend_schema_field(DocumentSerializer(allow_null=True))
+    def get_document(self, job: ImportJob) -> dict[str, Any] | None:
+        return DocumentSerializer(job.document).data if job.document else None
+
+    @extend_schema_field(PreviewSerializer(allow_null=True))
+    def get_preview(self, job: ImportJob) -> dict[str, Any] | None:
+        return _preview_data(job.result) if job.result is not None else None
+
+
 class DocumentCreateSerializer(serializers.Serializer[Any]):
     seminar = serializers.SlugField()
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -146,8 +189,8 @@ class CorrectionSerializer(serializers.Serializer[Any]):
     )
 
 
-def _preview_data(ingested: Ingested) -> dict[str, Any]:
-    data = ingested.as_dict()
+def _preview_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A reading (`Ingested.as_dict()`) as the API shows a preview."""
     return {
         "format": data["format"],
         "revision": RevisionSerializer(data).data,
@@ -179,11 +222,14 @@ class DocumentList(APIView):
         responses={
             201: DocumentSerializer,
             200: PreviewSerializer,
+            202: ImportJobSerializer,
             404: error("No such seminar, or not yours"),
+            429: error("Too many imports or previews, or too many texts being read at once"),
             422: error("The text is empty, or cannot be read as its format"),
         },
         summary="Import a text (JSON with source_text, or multipart with file); "
-        "preview: true returns the result without saving",
+        "preview: true returns the result without saving. A long text answers 202 with a job "
+        "to poll",
     )
     def post(self, request: Request) -> Response:
         params = DocumentCreateSerializer(data=request.data)
@@ -202,20 +248,48 @@ class DocumentList(APIView):
         else:
             source = data["source_text"]
         options = {k: data.get(k) for k in ("format", "first_page", "language")}
+        described = {k: data.get(k) or "" for k in ("title", "author", "citation")}
+        user = signed_in_user(request)
+        result: Ingested | Document | ImportJob
         if data["preview"]:
-            ingested = documents.document_preview(source_text=source, **options)
-            return Response(_preview_data(ingested))
-        document = documents.document_import(
-            seminar=seminar,
-            user=signed_in_user(request),
-            title=data["title"],
-            author=data["author"],
-            citation=data["citation"],
-            source_text=source,
-            source_name=name,
-            **options,
-        )
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+            result = imports.text_preview_request(
+                seminar=seminar,
+                user=user,
+                source_text=source,
+                source_name=name,
+                described=described,
+                **options,
+            )
+        else:
+            result = imports.text_publish_request(
+                seminar=seminar,
+                user=user,
+                source_text=source,
+                source_name=name,
+                title=described["title"],
+                author=described["author"],
+                citation=described["citation"],
+                **options,
+            )
+        if isinstance(result, ImportJob):
+            body = ImportJobSerializer(result).data
+            return Response(
+                body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]}
+            )
+        if isinstance(result, Ingested):
+            return Response(_preview_data(result.as_dict()))
+        return Response(DocumentSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class ImportJobDetail(APIView):
+    @extend_schema(
+        responses={200: ImportJobSerializer, 404: error("No such import, or not yours")},
+        summary="A long text being read (202 from POST /api/v1/documents/): its status, then "
+        "the preview or the published document",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        job = imports.import_of(signed_in_user(request), pk)
+        return Response(ImportJobSerializer(job).data)
 
 
 class DocumentDetail(APIView):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
-from annotate.services import exports, notifications
+from annotate.services import exports, imports, notifications
 
 
 @shared_task(
@@ -49,3 +50,28 @@ def build_export(self: Task, job_id: int) -> str:
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
 def expire_exports() -> int:
     return exports.exports_expire()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=False,  # a source that kills its worker is not read again and again
+    time_limit=settings.IMPORT_TIME_LIMIT + 15,
+    soft_time_limit=settings.IMPORT_TIME_LIMIT,
+)
+def read_import(job_id: int) -> str:
+    """Read a long text for an import preview or publication, under a time limit."""
+    try:
+        return imports.import_run(job_id=job_id).status
+    except SoftTimeLimitExceeded:
+        imports.import_failed(job_id=job_id, message=imports.too_long_message(), status=422)
+        return "failed"
+    except Exception:
+        imports.import_failed(
+            job_id=job_id, message="The text could not be read (an error on our side).", status=500
+        )
+        raise
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=270)
+def sweep_imports() -> int:
+    return imports.imports_sweep()

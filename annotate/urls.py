@@ -7,6 +7,7 @@ from annotate.views import exports as export_views
 
 urlpatterns = [
     path("new/", texts.document_import, name="document-import"),
+    path("imports/<int:pk>/", texts.import_job, name="import-job"),
     path("<int:pk>/", texts.reader, name="reader"),
     path("<int:pk>/r/<int:number>/", texts.reader, name="reader-revision"),
     path("<int:pk>/history/", texts.history, name="document-history"),

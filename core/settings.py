@@ -159,9 +159,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-exports": {"task": "annotate.tasks.expire_exports", "schedule": 3600.0},
+    "sweep-imports": {"task": "annotate.tasks.sweep_imports", "schedule": 300.0},
 }
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 72)
 EXPORT_RETRY_SECONDS = env_int("EXPORT_RETRY_SECONDS", 10)  # first retry's delay; doubles
+# Text imports and previews of sources longer than this (characters) are read by a Celery job
+# (annotate.services.imports), under IMPORT_TIME_LIMIT seconds; shorter ones in the request.
+IMPORT_INLINE_MAX_CHARS = env_int("IMPORT_INLINE_MAX_CHARS", 100_000)
+IMPORT_TIME_LIMIT = env_int("IMPORT_TIME_LIMIT", 120)
+# Import jobs one member may have waiting or running at once (past that: 429).
+IMPORT_MAX_ACTIVE = env_int("IMPORT_MAX_ACTIVE", 2)
+IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 24)  # finished jobs (and their sources) go then
 
 # --- Files ---------------------------------------------------------------------------------
 

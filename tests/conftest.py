@@ -132,11 +132,14 @@ def worker_media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("worker-media")
 
 
-def spawn_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -> subprocess.Popen:
+def spawn_worker(
+    queue: str = "celery", *, hostname: str = "test", pool: str = "solo", **env: str
+) -> subprocess.Popen:
     """A real Celery worker process on the test database, consuming `queue`, in its own
     process group (so a test can kill it whole). `env` adds to its environment. Not waited
     for: a solo worker busy with a task answers no ping, so a test that starts one onto a
-    full queue watches its jobs instead (start_worker waits)."""
+    full queue watches its jobs instead (start_worker waits). Time limits need the prefork
+    pool (as in production): the solo pool does not enforce them."""
     from django.db import connection
 
     environment = {
@@ -155,7 +158,9 @@ def spawn_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -
             "core",
             "worker",
             "--pool",
-            "solo",
+            pool,
+            "--concurrency",
+            "1",
             "--loglevel",
             "WARNING",
             "--without-gossip",
@@ -171,14 +176,16 @@ def spawn_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -
     )
 
 
-def start_worker(queue: str = "celery", *, hostname: str = "test", **env: str) -> subprocess.Popen:
+def start_worker(
+    queue: str = "celery", *, hostname: str = "test", pool: str = "solo", **env: str
+) -> subprocess.Popen:
     """spawn_worker, returned once the worker answers a ping."""
     from celery import Celery
 
     from core.celery import app
     from core.settings import celery_url
 
-    worker = spawn_worker(queue, hostname=hostname, **env)
+    worker = spawn_worker(queue, hostname=hostname, pool=pool, **env)
     deadline = time.monotonic() + 60
     destination = [f"{hostname}-{os.getpid()}@{socket.gethostname()}"]
     # A worker given another Redis (env REDIS_URL, as the fault tests do) answers pings there.

@@ -44,6 +44,16 @@ def document_preview(
     *, source_text: str, format: str = "auto", first_page: int | None = None, language: str = "en"
 ) -> Ingested:
     """The cleaned text and its structure, without saving anything."""
+    source_check(source_text=source_text, format=format, first_page=first_page)
+    try:
+        return ingest(source_text, format, Options(first_page=first_page, language=language))
+    except IngestError as error:
+        raise Unprocessable(str(error)) from error
+
+
+def source_check(*, source_text: str, format: str, first_page: int | None) -> None:
+    """Refuse, cheaply, what no reading could accept: an unknown format, a source too large
+    or empty, a first page out of range."""
     if format not in FORMATS:
         raise ValidationError({"format": f"Choose one of: {', '.join(FORMATS)}."})
     if len(source_text.encode()) > settings.UPLOAD_MAX_BYTES:
@@ -55,10 +65,6 @@ def document_preview(
         raise Unprocessable("The text is empty.")
     if first_page is not None and not -100_000 < first_page < 100_000:
         raise ValidationError({"first_page": "Give the printed number of the first page."})
-    try:
-        return ingest(source_text, format, Options(first_page=first_page, language=language))
-    except IngestError as error:
-        raise Unprocessable(str(error)) from error
 
 
 def _revision_fields(ingested: Ingested) -> dict[str, Any]:

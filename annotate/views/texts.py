@@ -16,17 +16,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from redis.exceptions import RedisError
 
 from annotate import rendering, selectors
 from annotate.forms import CorrectionForm, ImportForm
 from annotate.ingest.types import Ingested
-from annotate.models import Annotation, ClaimStatus, Revision
-from annotate.services import documents
+from annotate.models import Annotation, ClaimStatus, Document, ImportJob, Revision
+from annotate.services import documents, imports
 from annotate.views.annotations import reader_blocks
 from core import policy
-from core.errors import ServiceError
+from core.errors import ServiceError, TooManyRequests
 from core.forms import apply_errors
 from core.http import render_page, signed_in_user
 from core.models import Membership
@@ -45,25 +45,34 @@ def _source(form: ImportForm) -> tuple[str, str]:
     return form.cleaned_data["source_text"], ""
 
 
-def _preview_context(ingested: Ingested, source: str) -> dict[str, Any]:
+def _preview_context(preview: dict[str, Any], source: str) -> dict[str, Any]:
+    """What the import page shows of a reading (an `Ingested.as_dict()`, fresh or from a job)."""
     views = rendering.block_views(
-        SimpleNamespace(**ingested.as_dict()),
-        [rendering.Range(s.start, s.end, "suspect") for s in ingested.suspects],
+        SimpleNamespace(**preview),
+        [rendering.Range(s["start"], s["end"], "suspect") for s in preview["suspects"]],
         joins=True,
     )
     return {
-        "preview": ingested,
+        "preview": preview,
         "preview_blocks": views,
         "source_lines": source.splitlines(),
-        "paragraphs": sum(1 for b in ingested.blocks if b.kind == "paragraph"),
-        "headings": sum(1 for b in ingested.blocks if b.kind == "heading"),
+        "paragraphs": sum(1 for b in preview["blocks"] if b["kind"] == "paragraph"),
+        "headings": sum(1 for b in preview["blocks"] if b["kind"] == "heading"),
     }
+
+
+def _filled_form(data: dict[str, Any], source: str) -> ImportForm:
+    """The form as sent, with the decoded source in the paste box (Publish needs no second
+    upload)."""
+    fields = {k: v for k, v in data.items() if k in ImportForm.base_fields and k != "file"}
+    return ImportForm({**fields, "source_text": source})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_import(request: HttpRequest, slug: str) -> HttpResponse:
-    """Upload or paste a text, preview the cleaned result (htmx), publish it."""
+    """Upload or paste a text, preview the cleaned result (htmx), publish it. A long text is
+    read by a job: the page then shows its progress (import_job) until the result is in."""
     seminar, membership = policy.access_seminar(request.user, slug, Action.EDIT_TEXTS)
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"seminar": seminar, "membership": membership, "form": form}
@@ -71,35 +80,79 @@ def document_import(request: HttpRequest, slug: str) -> HttpResponse:
         status = 422 if form.errors else 200
         return render_page(request, IMPORT_PAGE, context, partial="preview", status=status)
     options = {k: form.cleaned_data[k] for k in ("format", "first_page", "language")}
+    user = signed_in_user(request)
+    result: Ingested | Document | ImportJob
     try:
         source, name = _source(form)
         if "publish" not in request.POST:
-            ingested = documents.document_preview(source_text=source, **options)
-            # The decoded source goes into the paste box, so Publish needs no second upload.
-            data = request.POST.copy()
-            data["source_text"] = source
-            context.update(_preview_context(ingested, source), form=ImportForm(data))
-            return render_page(request, IMPORT_PAGE, context, partial="preview")
-        document = documents.document_import(
-            seminar=seminar,
-            user=signed_in_user(request),
-            title=form.cleaned_data["title"],
-            author=form.cleaned_data["author"],
-            citation=form.cleaned_data["citation"],
-            source_text=source,
-            source_name=name,
-            **options,
-        )
+            result = imports.text_preview_request(
+                seminar=seminar,
+                user=user,
+                source_text=source,
+                source_name=name,
+                described={k: form.cleaned_data[k] for k in ("title", "author", "citation")},
+                **options,
+            )
+        else:
+            result = imports.text_publish_request(
+                seminar=seminar,
+                user=user,
+                title=form.cleaned_data["title"],
+                author=form.cleaned_data["author"],
+                citation=form.cleaned_data["citation"],
+                source_text=source,
+                source_name=name,
+                **options,
+            )
     except ValidationError as error:
         apply_errors(form, error)
         return render_page(request, IMPORT_PAGE, context, partial="preview", status=422)
     except ServiceError as error:
         context["error"] = error.message
-        return render_page(request, IMPORT_PAGE, context, partial="preview", status=error.status)
-    messages.success(request, f"“{document.title}” is published in {seminar.name}.")
+        response = render_page(
+            request, IMPORT_PAGE, context, partial="preview", status=error.status
+        )
+        if isinstance(error, TooManyRequests):
+            response["Retry-After"] = str(error.retry_after)
+        return response
+    context["form"] = _filled_form(request.POST.dict(), source)
+    if isinstance(result, ImportJob):
+        context["job"] = result
+        return render_page(request, IMPORT_PAGE, context, partial="preview", status=202)
+    if isinstance(result, Ingested):
+        context.update(_preview_context(result.as_dict(), source))
+        return render_page(request, IMPORT_PAGE, context, partial="preview")
+    return _published(request, result)
+
+
+def _published(request: HttpRequest, document: Document) -> HttpResponse:
+    messages.success(request, f"“{document.title}” is published in {document.seminar.name}.")
     if getattr(request, "htmx", False):
         return HttpResponse(status=204, headers={"HX-Redirect": document.get_absolute_url()})
     return redirect(document)
+
+
+@login_required
+@require_GET
+def import_job(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A long text being read: its progress (polled by htmx, refreshed without it), then the
+    preview, the published text, or what went wrong, with the form as the editor sent it."""
+    job = imports.import_of(signed_in_user(request), pk)
+    if job.seminar.slug != slug:
+        raise Http404("No such import.")
+    seminar, membership = policy.access_seminar(request.user, slug, Action.EDIT_TEXTS)
+    if job.status == ImportJob.Status.SUCCEEDED and job.document is not None:
+        return _published(request, job.document)
+    typed = {**job.options, **job.options.get("described", {})}
+    form = _filled_form({k: "" if v is None else v for k, v in typed.items()}, job.source_text)
+    context: dict[str, Any] = {"seminar": seminar, "membership": membership, "form": form}
+    if job.active:
+        context["job"] = job
+    elif job.status == ImportJob.Status.FAILED:
+        context["error"] = job.error
+    elif job.result is not None:
+        context.update(_preview_context(job.result, job.source_text))
+    return render_page(request, IMPORT_PAGE, context, partial="preview")
 
 
 def _reader_context(

@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("documents/", texts.DocumentList.as_view(), name="api-documents"),
     path("documents/<int:pk>/", texts.DocumentDetail.as_view(), name="api-document"),
+    path("imports/<int:pk>/", texts.ImportJobDetail.as_view(), name="api-import"),
     path("documents/<int:pk>/revisions/", texts.RevisionList.as_view(), name="api-revisions"),
     path(
         "documents/<int:pk>/revisions/<int:number>/",
