@@ -681,6 +681,23 @@ RULES: tuple[Rule, ...] = (
             ),
         ),
     ),
+    Rule(
+        "import-job",
+        {
+            "base": Target(
+                lambda w: {A: w.seminar.slug, "pk": w.imports["base"].pk},
+                sees=frozenset({"moderator"}),
+            ),
+            "foreign": Target(
+                lambda w: {A: w.other.slug, "pk": w.imports["foreign"].pk}, sees=NOBODY
+            ),
+            "elsewhere": Target(
+                lambda w: {A: w.seminar.slug, "pk": w.imports["foreign"].pk}, sees=NOBODY
+            ),
+            "missing": Target(lambda w: {A: w.seminar.slug, "pk": MISSING}, sees=NOBODY),
+        },
+        (Call(scope="personal"),),
+    ),
     Rule("reader", texts(), (GET,)),
     Rule("reader-revision", texts(number=lambda w: 1), (GET,)),
     Rule("document-history", texts(), (GET,)),
@@ -937,6 +954,16 @@ RULES: tuple[Rule, ...] = (
             api("GET", target_query=True),
             api("POST", need=MODERATORS),
         ),
+        api=True,
+    ),
+    Rule(
+        "api-import",
+        {
+            "base": Target(lambda w: {"pk": w.imports["base"].pk}, sees=frozenset({"moderator"})),
+            "foreign": Target(lambda w: {"pk": w.imports["foreign"].pk}, sees=NOBODY),
+            "missing": Target(lambda w: {"pk": MISSING}, sees=NOBODY),
+        },
+        (api("GET", scope="personal"),),
         api=True,
     ),
     Rule("api-document", api_texts(), (API_GET,), api=True),

@@ -27,6 +27,7 @@ from annotate.models import (
     Document,
     ExportJob,
     Flag,
+    ImportJob,
     Reply,
 )
 from annotate.services import annotations as notes
@@ -115,6 +116,8 @@ class World:
     invitations: dict[str, Invitation]
     memberships: dict[str, Membership]
     jobs: dict[str, ExportJob]  # the author's, the removed member's and seminar B's
+    # Texts being read: the moderator's in A, B's owner's in B (an editor's, each).
+    imports: dict[str, ImportJob] = field(default_factory=dict)
     asked: list[ExportJob] = field(default_factory=list)  # every member's exports
     built: dict[str, list[ExportJob]] = field(default_factory=dict)
     markers: list[Marker] = field(default_factory=list)
@@ -404,6 +407,10 @@ def build(*, worker: bool = True) -> World:
         since=since,
         span=span,
     )
+    for key, who, where in (("base", "moderator", seminar), ("foreign", "b_owner", other)):
+        world.imports[key] = ImportJob.objects.create(
+            seminar=where, requested_by=users[who], kind="preview", source_text="Some words."
+        )
     if worker:
         # Rex's export is built while Rex is still a member; then Rex is removed.
         world.jobs["revoked"] = await_jobs([request_export(world, "revoked", "edition", "jsonld")])[
