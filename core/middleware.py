@@ -7,17 +7,93 @@ import logging
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
+from django.contrib import messages
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core import ratelimit
+from core.errors import ServiceError, TooManyRequests
 from core.http import client_of, flood_refusal
 
 logger = logging.getLogger(__name__)
 
 NUL_MESSAGE = "The request contains a NUL character, which Glossa does not accept."
 UTF8_MESSAGE = "The request is not valid UTF-8 text, the only encoding Glossa reads."
+
+
+class BodyLimitMiddleware:
+    """A body larger than any request Glossa accepts (DATA_UPLOAD_MAX_MEMORY_SIZE: the largest
+    upload plus room for the form) is refused by its Content-Length, 413, before a byte of it
+    is read: no 30 MB upload is spooled to disk only to be refused, or to answer a non-member
+    404 afterwards. Without a Content-Length the server hands Django no body at all."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            message = (
+                f"The request is {_size(length)}; the largest file Glossa accepts is "
+                f"{_size(settings.UPLOAD_MAX_BYTES)}."
+            )
+            if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+                return JsonResponse({"detail": message, "code": "too_large"}, status=413)
+            return HttpResponse(
+                f'<p class="message message-error" role="alert">{message}</p>',
+                status=413,
+                headers={"HX-Reswap": "afterbegin"},
+            )
+        return self.get_response(request)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} KB"
+
+
+class ServiceErrorMiddleware:
+    """A service's refusal (core.errors.ServiceError) that a page view did not catch answers
+    with its status and message, never a 500: into the htmx target without replacing it, or
+    back on the page the member came from."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ServiceError) or request.path.startswith("/api/"):
+            return None
+        headers = {}
+        if isinstance(exception, TooManyRequests):
+            headers["Retry-After"] = str(exception.retry_after)
+        if request.headers.get("HX-Request"):
+            return HttpResponse(
+                f'<p class="message message-error" role="alert">{escape(exception.message)}</p>',
+                status=exception.status,
+                headers={**headers, "HX-Reswap": "afterbegin"},
+            )
+        messages.error(request, exception.message)
+        back = request.headers.get("Referer", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            response = HttpResponseRedirect(back)
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        return HttpResponse(
+            escape(exception.message),
+            status=exception.status,
+            headers=headers,
+            content_type="text/plain; charset=utf-8",
+        )
 
 
 class FloodGateMiddleware:

@@ -149,6 +149,7 @@ def annotation_update(
     """Edit your own annotation; `version` is the one you edited (409 if it is stale)."""
     annotation = _lock(annotation)
     _own(annotation, user)
+    ratelimit.check(user.pk, "edit")
     if annotation.is_deleted:
         raise Conflict("This annotation has been deleted.")
     if version != annotation.version:
@@ -193,6 +194,7 @@ def annotation_delete(*, annotation: Annotation, user: User) -> Annotation:
     """Delete your own annotation; with replies it stays as a 'deleted' placeholder."""
     annotation = _lock(annotation)
     _own(annotation, user)
+    ratelimit.check(user.pk, "edit")
     if not annotation.is_deleted:
         annotation.deleted_at = annotation.modified_at = timezone.now()
         annotation.body, annotation.tags = "", []
@@ -260,6 +262,7 @@ def reply_update(*, reply: Reply, user: User, body: str, version: int) -> Reply:
     if reply.author_id != user.pk:
         raise PermissionDenied("You can change only your own replies.")
     policy.require(policy.membership_of(user, reply.annotation.seminar), Action.PARTICIPATE)
+    ratelimit.check(user.pk, "edit")
     if reply.deleted_at:
         raise Conflict("This reply has been deleted.")
     if version != reply.version:
@@ -280,6 +283,7 @@ def reply_delete(*, reply: Reply, user: User) -> Reply:
     if reply.author_id != user.pk:
         raise PermissionDenied("You can delete only your own replies.")
     policy.require(policy.membership_of(user, reply.annotation.seminar), Action.PARTICIPATE)
+    ratelimit.check(user.pk, "edit")
     if reply.deleted_at is None:
         reply.deleted_at = reply.modified_at = timezone.now()
         reply.body = ""
@@ -371,6 +375,7 @@ def annotation_reattach(*, annotation: Annotation, user: User, start: int, end: 
         membership.role if membership else None, Action.EDIT_TEXTS
     ):
         raise PermissionDenied("Only its author or an editor can re-attach an annotation.")
+    ratelimit.check(user.pk, "edit")
     revision = annotation.document.current
     assert revision is not None
     _span(revision, start, end)

@@ -20,7 +20,7 @@ from annotate.forms import AnnotationForm, ReplyForm
 from annotate.models import Annotation, Document, Reply, Revision
 from annotate.services import annotations as service
 from core import policy
-from core.errors import ServiceError
+from core.errors import ServiceError, TooManyRequests
 from core.forms import apply_errors
 from core.http import refuse_floods, render_page, signed_in_user
 from core.models import Membership, User
@@ -317,10 +317,28 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
     except ValidationError as error:
         apply_errors(form, error)
         return _card(request, annotation, membership, status=422, editing=form)
-    except ServiceError as error:
-        return _card(request, annotation, membership, status=error.status, error=error.message)
+    except ServiceError as error:  # a 429 keeps what was typed, in the form
+        return _refused(
+            error,
+            _card(
+                request,
+                annotation,
+                membership,
+                status=error.status,
+                error=error.message,
+                editing=form,
+            ),
+        )
     oob = _oob_blocks(request, document, revision, [(annotation.start or 0, annotation.end or 0)])
     return _card(request, annotation, membership, extra_html=oob)
+
+
+def _refused(error: ServiceError, response: HttpResponse) -> HttpResponse:
+    """A card shown again after a service refused a change: when a limit refused it, it says
+    when to try again."""
+    if isinstance(error, TooManyRequests):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @login_required
@@ -400,8 +418,13 @@ def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> 
         return _card(
             request, annotation, membership, status=422, editing_reply=reply.pk, reply_edit=form
         )
-    except ServiceError as error:
-        return _card(request, annotation, membership, status=error.status, error=error.message)
+    except ServiceError as error:  # a 429 keeps what was typed, in the form
+        edit: dict[str, Any] = {
+            "editing_reply": reply.pk,
+            "reply_edit": form,
+            "error": error.message,
+        }
+        return _refused(error, _card(request, annotation, membership, status=error.status, **edit))
     return _card(request, annotation, membership)
 
 

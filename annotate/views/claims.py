@@ -27,7 +27,7 @@ from annotate.models import (
 from annotate.services import moderation
 from core import policy
 from core.errors import ServiceError
-from core.http import render_page, signed_in_user
+from core.http import render_page, safe_next, signed_in_user
 from core.models import Seminar
 from core.policy import Action
 
@@ -304,18 +304,9 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     except (ServiceError, ValidationError) as error:
         text = error.message if isinstance(error, ServiceError) else " ".join(error.messages)
         messages.error(request, text)
-        return redirect(request.POST.get("next") or reverse("moderation", args=[slug]))
+        return redirect(safe_next(request, reverse("moderation", args=[slug])))
     messages.success(request, "Done; it is on the moderation log.")
-    return redirect(_safe_next(request, slug))
-
-
-def _safe_next(request: HttpRequest, slug: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return reverse("moderation", args=[slug])
+    return redirect(safe_next(request, reverse("moderation", args=[slug])))
 
 
 @login_required
