@@ -1,7 +1,21 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin
 
+from core.forms import SigninForm
 from core.models import Invitation, InviteLink, Membership, Seminar, User
+from core.views.accounts import signin_throttled
+
+
+class AdminSigninForm(SigninForm, AdminAuthenticationForm):
+    """The admin's sign-in form (staff only) with the main sign-in's limits on failed tries:
+    the two pages count together. A member's right password here is no failure."""
+
+
+# /admin/login/ stays the admin's own page (its template, its URL name), with the main
+# sign-in's form rules and its 429. Set before core.urls reads admin.site.urls.
+admin.site.login_form = AdminSigninForm
+admin.site.login = signin_throttled(admin.site.login)  # type: ignore[method-assign,assignment]
 
 
 @admin.register(User)

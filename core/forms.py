@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
+from core.errors import TooManyRequests
+from core.http import client_address
 from core.models import Role, Seminar, User
+from core.services import accounts
 from core.services.invitations import INVITABLE_ROLES
 from core.text import one_line
 
@@ -46,6 +49,36 @@ class SignupForm(UserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError("An account with this email address already exists.")
         return email
+
+
+class SigninForm(AuthenticationForm):
+    """Sign-in with the limits on failed tries (core.services.accounts.signin_*), for
+    /accounts/login/ and, as core.admin.AdminSigninForm, /admin/login/. A refusal is a form
+    error and `refusal`, which core.views.accounts.signin_throttled turns into a 429."""
+
+    refusal: TooManyRequests | None = None
+
+    def clean(self) -> dict[str, Any]:
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is None or not password:
+            return super().clean()  # nothing is checked, so nothing counts
+        attempt = {
+            "username": username,
+            "client": client_address(self.request) if self.request else "",
+        }
+        try:
+            accounts.signin_refuse_if_over(**attempt)
+            try:
+                cleaned = super().clean()
+            except ValidationError:
+                if self.user_cache is None:  # a wrong password or no such account
+                    accounts.signin_failed(**attempt)
+                raise
+        except TooManyRequests as refusal:
+            self.refusal = refusal
+            raise ValidationError(refusal.message, code="too_many_failures") from None
+        accounts.signin_succeeded(**attempt)
+        return cleaned
 
 
 class ProfileForm(forms.Form):

@@ -79,6 +79,35 @@ def client_of(request: HttpRequest) -> str:
     return ratelimit.client_key(session) if session else ""
 
 
+def client_address(request: HttpRequest) -> str:
+    """The network address a request came from, for limits by client (sign-ins, resets).
+
+    Behind the TLS proxy (BEHIND_TLS_PROXY, which sets SECURE_PROXY_SSL_HEADER) REMOTE_ADDR is
+    the proxy's own, the same for everyone: the client is then the last X-Forwarded-For entry,
+    the one the proxy added (those before it are whatever the client sent). An IPv6 client
+    counts as its /64, which one host usually holds whole and could otherwise rotate through.
+    """
+    import ipaddress
+
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR", "")
+    candidates = [remote]
+    if settings.SECURE_PROXY_SSL_HEADER:
+        candidates.insert(0, request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip())
+    for candidate in candidates:
+        try:
+            address = ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.ipv4_mapped:
+                return str(address.ipv4_mapped)
+            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+        return str(address)
+    return remote or "unknown"
+
+
 def signed_in_user(request: HttpRequest | Request) -> User:
     """The user behind a request that login_required (or IsAuthenticated) already let through."""
     user = request.user

@@ -246,3 +246,11 @@ def _duration(seconds: int) -> str:
         minutes = round(seconds / 60)
         return f"{minutes} minute{'s' if minutes > 1 else ''}"
     return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def reset(user_id: Subject, action: str) -> None:
+    """Forget what the user has counted for `action` (a sign-in that succeeds clears the
+    failures before it)."""
+    _, seconds = settings.RATE_LIMITS[action]
+    with contextlib.suppress(RedisError):
+        cache.delete_many([*_keys(user_id, action, seconds), _penalty_key(user_id, action)])

@@ -16,13 +16,13 @@ account_patterns = [
     path("tokens/", accounts.tokens, name="tokens"),
     path("tokens/new/", accounts.token_create, name="token-create"),
     path("tokens/revoke/", accounts.token_revoke, name="token-revoke"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", accounts.login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -1,20 +1,73 @@
-"""Sign-up, the profile and API tokens (log in, out and passwords are Django's own views)."""
+"""Sign-up, the profile and API tokens; sign-in and password resets are Django's own views,
+with limits (log out and password changes are Django's as they are)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Concatenate
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
-from core.forms import ProfileForm, SignupForm, apply_errors
-from core.http import render_page, signed_in_user
+from core.errors import TooManyRequests
+from core.forms import ProfileForm, SigninForm, SignupForm, apply_errors
+from core.http import client_address, render_page, signed_in_user
 from core.services import accounts
+
+
+def signin_throttled[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R]:
+    """A sign-in page whose form (core.forms.SigninForm) was refused for too many failed tries
+    answers 429 with Retry-After, the message on the form and the username kept."""
+
+    @functools.wraps(view)
+    def throttled(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> R:
+        response = view(request, *args, **kwargs)
+        form = (getattr(response, "context_data", None) or {}).get("form")
+        if (refusal := getattr(form, "refusal", None)) is not None:
+            _refused(response, refusal)
+        return response
+
+    return throttled
+
+
+def _refused[Response: HttpResponseBase](response: Response, refusal: TooManyRequests) -> Response:
+    response.status_code = 429
+    response["Retry-After"] = str(refusal.retry_after)
+    # The service logs a refusal once, when it begins; not once a request (django.request).
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+login_view = signin_throttled(auth_views.LoginView.as_view(authentication_form=SigninForm))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, limited per client address (past it: 429 on the form) and per recipient
+    (past it: the same "check your email" page, and no email)."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        try:
+            send = accounts.password_reset_allowed(
+                email=form.cleaned_data["email"], client=client_address(self.request)
+            )
+        except TooManyRequests as refusal:
+            form.add_error(None, refusal.message)
+            return _refused(self.render_to_response(self.get_context_data(form=form)), refusal)
+        if not send:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @require_http_methods(["GET", "POST"])
