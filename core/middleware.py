@@ -41,8 +41,8 @@ class BodyLimitMiddleware:
             length = 0
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             message = (
-                f"The request is {_size(length)}; the largest file Glossa accepts is "
-                f"{_size(settings.UPLOAD_MAX_BYTES)}."
+                f"The request is {_size(length)}, larger than Glossa accepts: a file can be "
+                f"at most {_size(settings.UPLOAD_MAX_BYTES)}."
             )
             if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
                 return JsonResponse({"detail": message, "code": "too_large"}, status=413)

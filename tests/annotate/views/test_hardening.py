@@ -122,7 +122,7 @@ class TestBodyLimit:
             response = client.post(url, {**form, "source_text": big.decode()}, headers=HTMX)
             assert response.status_code == 413, who
             assert (
-                "The request is 60 KB; the largest file Glossa accepts is 20 KB" in response.text
+                "The request is 60 KB, larger than Glossa accepts: a file can be at most 20 KB" in response.text
             )
         api = APIClient()
         api.force_authenticate(roles["owner"])
