@@ -49,12 +49,15 @@ def notification_email_send(*, notification_id: int) -> bool:
         else reverse("notifications")
     )
     actor = notification.actor.name if notification.actor else "A moderator"
+    quote = " ".join(annotation.exact.split())  # a quote across paragraphs, on one line
+    quote = quote if len(quote) <= 80 else quote[:79] + "…"
     send_mail(
-        subject=f"[{annotation.seminar.name}] Moderation of “{annotation.exact[:50]}”",
+        # Members' words (seminar names, quotes) stay out of the Subject: one line, ours.
+        subject="Glossa: a moderator acted on your annotation or a dispute you are part of",
         message=(
-            f"{actor} acted on something of yours (or a dispute you are part of) in "
-            f"{annotation.seminar.name}.\n\nSee the decision and the moderation log: "
-            f"{settings.SITE_URL}{path}\n"
+            f"{actor} acted on something of yours (or a dispute you are part of) in the "
+            f"seminar “{annotation.seminar.name}”, on the passage “{quote}”.\n\n"
+            f"See the decision and the moderation log: {settings.SITE_URL}{path}\n"
         ),
         from_email=None,
         recipient_list=[notification.recipient.email],

@@ -288,3 +288,36 @@ def test_moderation_emails_the_author_after_commit(
     assert notification_email_send(notification_id=notification.pk) is True
     assert mail.outbox[0].to == [roles["member"].email]
     assert f"/claims/{claim.pk}/" in str(mail.outbox[0].body)
+
+
+def test_the_moderation_email_of_a_quote_across_paragraphs_is_sent(
+    document: Any, roles: dict[str, User]
+) -> None:
+    """The probe saw these dropped: a quote with a line break made an invalid Subject."""
+    from django.core import mail
+
+    from annotate.models import Notification
+    from annotate.services import annotations as notes
+    from annotate.services.notifications import notification_email_send
+
+    revision = document.current
+    first = revision.blocks[0]
+    start, end = first["end"] - 10, revision.blocks[1]["start"] + 10  # across the blank line
+    assert "\n" in revision.text[start:end]
+    claim = notes.annotation_create(
+        document=document,
+        user=roles["member"],
+        revision=revision,
+        start=start,
+        end=end,
+        kind="claim",
+        body="A claim across paragraphs.",
+    )
+    moderation.content_set_hidden(
+        moderator=roles["moderator"], annotation=claim, hidden=True, reason="Off-topic."
+    )
+    notification = Notification.objects.get(kind="moderation", annotation=claim)
+    assert notification_email_send(notification_id=notification.pk) is True
+    message = mail.outbox[-1]
+    assert "\n" not in message.subject and document.seminar.name not in message.subject
+    assert " ".join(revision.text[start:end].split()) in message.body
