@@ -35,6 +35,29 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", True)
 
+
+def development_secret(path: Path) -> str:
+    """With DEBUG on and no SECRET_KEY: a random key made once for this checkout (var/, never
+    committed), shared by the web server and the worker, so no key anyone can read in the
+    source signs sessions, password resets or invitation links."""
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50))
+    except FileExistsError:
+        pass  # made before, perhaps by another process starting at the same moment
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        import time
+
+        time.sleep(0.01)  # the process that made it is still writing
+    raise ImproperlyConfigured(f"{path} is empty: delete it, or set SECRET_KEY.")
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -43,7 +66,7 @@ if not SECRET_KEY:
             "the environment, e.g. from:\n"
             "  python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
-    SECRET_KEY = "django-insecure-glossa-development-only-key-never-used-with-debug-off"  # noqa: S105
+    SECRET_KEY = development_secret(BASE_DIR / "var" / "secret-key")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
