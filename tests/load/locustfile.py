@@ -433,8 +433,11 @@ class Exporter(Member):
 
 
 class Abuser(Member):
-    """One client writing LOAD_ABUSE_RPS times a second, whether or not it has been answered
-    (an open loop, as a script would): past the rate limits it should get 429s."""
+    """One client sending LOAD_ABUSE_RPS requests a second, whether or not it has been answered
+    (an open loop, as a script would): annotations and replies (the writing limits), exports
+    (the export limit and cap; fair queueing keeps the members' exporter's turn) and wrong
+    passwords for a member's account (the sign-in throttle). Past the limits it should get
+    429s, and cost the server little."""
 
     fixed_count = 1
     polls = False
@@ -462,7 +465,25 @@ class Abuser(Member):
             gevent.sleep(max(0.0, due - time.monotonic()))
 
     def write(self) -> None:
-        if random.random() < 0.5:
+        roll = random.random()
+        if roll < 0.1:
+            self.post(
+                f"{self.text}export/",
+                {"format": random.choice(FORMATS), "threads": random.choice(["1", ""])},
+                "abuse: export",
+                (302, 429),
+                htmx=False,
+            )
+        elif roll < 0.3:
+            victim = fixture()["members"][0]
+            self.post(
+                "/accounts/login/",
+                {"username": victim, "password": f"guess-{random.random()}"},
+                "abuse: sign-in",
+                (200, 429),
+                htmx=False,
+            )
+        elif roll < 0.65:
             start, end = random.choice(fixture()["paragraphs"])
             self.post(
                 f"{self.text}annotations/",

@@ -571,6 +571,14 @@ def table(phase: Phase) -> str:
             f"abuser: {phase.group('abuse').requests} requests, "
             f"{phase.count('abuse', '429')} answered 429, {phase.count('abuse', '201')} accepted"
         )
+        for row in phase.rows:
+            if row.group == "abuse":
+                lines.append(
+                    f"  {row.name}: "
+                    + ", ".join(
+                        f"{count} × {status}" for status, count in sorted(row.statuses.items())
+                    )
+                )
     loads = [load for _, load in phase.measures.loads]
     if loads:
         lines.append(
@@ -627,6 +635,21 @@ def checks(phases: dict[str, Phase]) -> list[tuple[str, bool]]:
                         f"abuse: {group} p95 {after:.0f} ms vs {before:.0f} ms "
                         f"(<= {limit:.0f}, +{(ABUSE_TOLERANCE - 1) * 100:.0f}%)",
                         after <= limit,
+                    )
+                )
+            # The abuser's export flood: the members' exporter waits at most one job more.
+            built = "export: built and downloaded"
+            jobs = [
+                next((r for r in phase.rows if r.name == built), None)
+                for phase in (phases["baseline"], abuse)
+            ]
+            before, after = (row.percentile(0.95) if row else 0 for row in jobs)
+            if before:
+                results.append(
+                    (
+                        f"abuse: members' exports p95 {after:.0f} ms vs {before:.0f} ms "
+                        f"(<= {2 * before:.0f}: at most one more job's time)",
+                        after <= 2 * before,
                     )
                 )
     return results
