@@ -50,7 +50,8 @@ NOT_A_CLAIM = error("Not a claim")
 QUEUE_LIMIT = 100  # items of each kind the queue lists; its counts are the totals
 # What moderators may set a claim to (only its author withdraws it).
 SETTABLE_STATUSES = [c for c in ClaimStatus.choices if c[0] != ClaimStatus.WITHDRAWN]
-# The actions annotate.services.moderation writes to the log.
+# The actions annotate.services.moderation writes to the log (and core.services.seminars:
+# removing members, revoking the invitations of who left or lost the role to make them).
 LOG_ACTIONS = (
     "set_claim_status",
     "rule_accept",
@@ -60,8 +61,10 @@ LOG_ACTIONS = (
     "restore",
     "lock",
     "unlock",
+    "remove_member",
+    "revoke_invites",
 )
-LOG_TARGETS = ("annotation", "reply", "dispute", "flag")
+LOG_TARGETS = ("annotation", "reply", "dispute", "flag", "user")
 STANCE_NAMES = ("supports", "disputes", "asks")
 STATUS_HELP = f"A claim's status: {', '.join(ClaimStatus.values)}"
 

@@ -8,11 +8,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 
+from core import policy
 from core.errors import TooManyRequests
 from core.http import client_address
 from core.models import Role, Seminar, User
 from core.services import accounts
-from core.services.invitations import INVITABLE_ROLES
 from core.text import one_line
 
 
@@ -105,11 +105,27 @@ class SeminarForm(forms.Form):
         return slug
 
 
-INVITE_ROLE_CHOICES = [(role.value, role.label) for role in INVITABLE_ROLES]
+class InviteRoleField(forms.ChoiceField):
+    """The roles the inviter's own role may grant (core.policy.invitable_roles); any other
+    role is refused with the reason, next to the field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(initial=Role.MEMBER, **kwargs)
+        self.inviter_role: str | None = None
+
+    def grant_as(self, inviter_role: str) -> None:
+        self.inviter_role = inviter_role
+        self.choices = [(role.value, role.label) for role in policy.invitable_roles(inviter_role)]
+
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)  # required; the choices are checked below
+        if value not in policy.invitable_roles(self.inviter_role):
+            message = policy.invite_role_refusal(self.inviter_role, value)
+            raise ValidationError(message, code="invalid_choice")
 
 
 class InviteLinkForm(forms.Form):
-    role = forms.ChoiceField(choices=INVITE_ROLE_CHOICES, initial=Role.MEMBER)
+    role = InviteRoleField()
     days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Valid for (days)")
     max_uses = forms.IntegerField(
         min_value=1,
@@ -119,16 +135,21 @@ class InviteLinkForm(forms.Form):
         help_text="Blank for no limit.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, inviter_role: str, **kwargs: Any) -> None:
         # The seminar page shows it beside InvitePersonForm: both have a `role`, and each
         # label must point at its own field.
         kwargs.setdefault("auto_id", "id_link_%s")
         super().__init__(*args, **kwargs)
+        self.fields["role"].grant_as(inviter_role)  # type: ignore[attr-defined]
 
 
 class InvitePersonForm(forms.Form):
     username_or_email = forms.CharField(max_length=254, label="Username or email")
-    role = forms.ChoiceField(choices=INVITE_ROLE_CHOICES, initial=Role.MEMBER)
+    role = InviteRoleField()
+
+    def __init__(self, *args: Any, inviter_role: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].grant_as(inviter_role)  # type: ignore[attr-defined]
 
 
 class RoleForm(forms.Form):

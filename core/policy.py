@@ -55,6 +55,32 @@ def role_allows(role: str | None, action: Action) -> bool:
     return role is not None and RANK[Role(role)] >= RANK[MINIMUM_ROLE[action]]
 
 
+def invitable_roles(role: str | None) -> tuple[Role, ...]:
+    """The roles someone with `role` may invite people at (links and invitations alike).
+
+    Only roles below one's own, so an invitation never confers what its inviter could not
+    confer by changing roles (MANAGE_MEMBERS): owners invite moderators, moderators do not.
+    Nobody is invited as an owner; an owner promotes a member afterwards.
+    """
+    if not role_allows(role, Action.INVITE):
+        return ()
+    assert role is not None
+    return tuple(
+        r for r in (Role.MODERATOR, Role.MEMBER, Role.OBSERVER) if RANK[r] < RANK[Role(role)]
+    )
+
+
+def invite_role_refusal(inviter_role: str | None, role: str) -> str:
+    """Why someone with `inviter_role` may not invite at `role` (not in invitable_roles)."""
+    allowed = [str(r) for r in invitable_roles(inviter_role)]
+    if not allowed:
+        return DENIED_MESSAGES[Action.INVITE]
+    choices = f"{', '.join(allowed[:-1])} or {allowed[-1]}" if len(allowed) > 1 else allowed[0]
+    if role == Role.MODERATOR:
+        return f"Only owners can invite moderators: invite as {choices}."
+    return f"Invite as {choices}; an owner can promote members afterwards."
+
+
 def membership_of(user: User | AnonymousUser, seminar: Seminar) -> Membership | None:
     if not user.is_authenticated:
         return None

@@ -39,7 +39,7 @@ class SeminarList(APIView):
 
     @extend_schema(
         request=SeminarCreateSerializer,
-        responses={201: SeminarSerializer},
+        responses={201: SeminarSerializer, 429: error("Too many new seminars (a daily limit)")},
         summary="Create a seminar (you become its owner)",
     )
     def post(self, request: Request) -> Response:
@@ -153,6 +153,8 @@ class MemberDetail(APIView):
     @extend_schema(
         responses={204: None, 409: error("The last owner cannot leave")},
         summary="Remove a member (owners), or leave (your own username)",
+        description="The invitation links and pending invitations they made are revoked "
+        "(on the moderation log as revoke_invites).",
     )
     def delete(self, request: Request, slug: str, username: str) -> Response:
         own = username == request.user.get_username()

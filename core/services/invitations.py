@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,26 +10,40 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core import policy
+from core import policy, ratelimit
 from core.errors import Conflict, Gone
 from core.models import Invitation, InviteLink, Membership, Role, Seminar, User
 from core.policy import Action
 
-INVITABLE_ROLES = [Role.MODERATOR, Role.MEMBER, Role.OBSERVER]
+LINK_REVOKED = "This invitation link has been revoked. Ask the seminar for a new one."
+INVITATION_REVOKED = "This invitation has been revoked. Ask the seminar to invite you again."
 
 
-def _check_role(role: str) -> None:
-    if role not in INVITABLE_ROLES:
-        raise ValidationError(
-            {
-                "role": "Invite as moderator, member or observer; "
-                "an owner can promote members afterwards."
-            }
-        )
+def _require_inviter(seminar: Seminar, actor: User, role: str) -> None:
+    """403 without INVITE; a field error for a role the actor's own role may not grant."""
+    membership = policy.membership_of(actor, seminar)
+    policy.require(membership, Action.INVITE)
+    assert membership is not None
+    if role not in policy.invitable_roles(membership.role):
+        raise ValidationError({"role": policy.invite_role_refusal(membership.role, role)})
+
+
+def _inviter_may_grant(seminar_id: int, inviter_id: int | None, role: str) -> bool:
+    """Whether who made a link or invitation could still make it now: a member with INVITE
+    whose role may grant `role`. Its authority is theirs, so it ends with their membership
+    or their role (also for links made before either changed, or before this check)."""
+    if inviter_id is None:  # their account is gone
+        return False
+    inviter_role = (
+        Membership.objects.filter(seminar_id=seminar_id, user_id=inviter_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role in policy.invitable_roles(inviter_role)
 
 
 @transaction.atomic
@@ -40,8 +55,7 @@ def invite_link_create(
     days: int = 7,
     max_uses: int | None = None,
 ) -> InviteLink:
-    policy.require(policy.membership_of(actor, seminar), Action.INVITE)
-    _check_role(role)
+    _require_inviter(seminar, actor, role)
     if not 1 <= days <= 90:
         raise ValidationError({"days": "A link can stay valid for 1 to 90 days."})
     if max_uses is not None and not 1 <= max_uses <= 1000:
@@ -67,11 +81,40 @@ def invite_link_revoke(*, link: InviteLink, actor: User) -> InviteLink:
     return link
 
 
+def invites_revoke(
+    *, seminar: Seminar, inviter_id: int, keep_roles: Collection[str] = ()
+) -> tuple[int, int]:
+    """Revoke the usable links and pending invitations a member made in the seminar, but for
+    those at `keep_roles`: when their membership ends (keep none) or their role changes (keep
+    what the new role may grant). How many links, and invitations, were revoked. Inside the
+    caller's transaction, which writes the log."""
+    now = timezone.now()
+    links = (
+        InviteLink.objects.filter(
+            seminar=seminar, created_by_id=inviter_id, revoked_at=None, expires_at__gt=now
+        )
+        .filter(Q(max_uses=None) | Q(use_count__lt=F("max_uses")))
+        .exclude(role__in=keep_roles)
+        .update(revoked_at=now)
+    )
+    invites = (
+        Invitation.objects.filter(
+            seminar=seminar,
+            invited_by_id=inviter_id,
+            status=Invitation.Status.PENDING,
+            expires_at__gt=now,
+        )
+        .exclude(role__in=keep_roles)
+        .update(status=Invitation.Status.REVOKED, responded_at=now)
+    )
+    return links, invites
+
+
 def invite_link_check(link: InviteLink) -> None:
     """Raise Gone with a reason if the link can no longer be used."""
     state = link.state
-    if state == "revoked":
-        raise Gone("This invitation link has been revoked. Ask the seminar for a new one.")
+    if state == "revoked" or not _inviter_may_grant(link.seminar_id, link.created_by_id, link.role):
+        raise Gone(LINK_REVOKED)
     if state == "expired":
         raise Gone("This invitation link has expired. Ask the seminar for a new one.")
     if state == "used up":
@@ -109,8 +152,7 @@ def invitation_create(
     *, seminar: Seminar, actor: User, username_or_email: str, role: str = Role.MEMBER
 ) -> Invitation:
     """Invite a person by username or email; an address without an account is invited by email."""
-    policy.require(policy.membership_of(actor, seminar), Action.INVITE)
-    _check_role(role)
+    _require_inviter(seminar, actor, role)
     value = username_or_email.strip()
     if not value:
         raise ValidationError({"username_or_email": "Enter a username or an email address."})
@@ -134,6 +176,12 @@ def invitation_create(
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS),
     )
     invitation.full_clean()
+    # Every invitation is an email to an address the inviter chose: limit them per inviter,
+    # and per address whoever invites (many accounts, or seminars, cannot flood one mailbox).
+    # Counted only once the invitation would be sent, so typos cost nothing.
+    ratelimit.check(actor.pk, "invite_email")
+    if recipient := (invitee.email if invitee else email).strip().lower():
+        ratelimit.check(recipient, "invite_recipient", penalise=False)
     invitation.save()
     from core.tasks import send_invitation_email  # tasks import this module
 
@@ -144,7 +192,8 @@ def invitation_create(
 
 
 def invitation_email_send(*, invitation_id: int) -> bool:
-    """Email the invitee; False if the invitation is no longer pending or has no address."""
+    """Email the invitee; False if the invitation is no longer pending, has no address, or its
+    inviter may no longer make it."""
     invitation = (
         Invitation.objects.select_related("seminar", "invitee", "invited_by")
         .filter(pk=invitation_id, status=Invitation.Status.PENDING)
@@ -153,23 +202,43 @@ def invitation_email_send(*, invitation_id: int) -> bool:
     address = invitation and (invitation.invitee.email if invitation.invitee else invitation.email)
     if not invitation or not address:
         return False
+    if not _inviter_may_grant(invitation.seminar_id, invitation.invited_by_id, invitation.role):
+        return False
     path = (
         reverse("invitations")
         if invitation.invitee
         else reverse("invitation-claim", args=[claim_token(invitation)])
     )
-    inviter = invitation.invited_by.name if invitation.invited_by else "Someone"
+    inviter = _unlinkable(invitation.invited_by.name) if invitation.invited_by else "Someone"
+    article = "an" if invitation.role[0] in "aeiou" else "a"
+    # The subject names nothing a user chose: a seminar named "Your account is locked" must
+    # not become our headline. The body quotes such names, unlinkable, and says whose they are.
     send_mail(
-        subject=f"You are invited to the seminar {invitation.seminar.name} on Glossa",
+        subject="You have an invitation on Glossa",
         message=(
             f"{inviter} invited you to read with the seminar "
-            f"{invitation.seminar.name} as a {invitation.role}.\n\n"
-            f"Sign in (or sign up) and answer here: {settings.SITE_URL}{path}\n"
+            f"{_unlinkable(invitation.seminar.name)} on Glossa, as {article} {invitation.role}.\n\n"
+            f"Sign in (or sign up) and answer here: {settings.SITE_URL}{path}\n\n"
+            "Names in quotes were chosen by Glossa's users, not by Glossa.\n"
         ),
         from_email=None,
         recipient_list=[address],
     )
     return True
+
+
+# What mail clients turn into links in plain text: host names (dots, also the ideographic
+# and full-width ones), addresses (@) and schemes (://).
+_LINKABLE = str.maketrans(
+    dict.fromkeys(".\u3002\uff0e\uff61", "[.]") | {"@": "[@]", "\uff20": "[@]"}
+)
+
+
+def _unlinkable(name: str) -> str:
+    """A name a user chose, quoted, with nothing left in it a mail client would link
+    ("evil.example/login" becomes "evil[.]example/login"), so it cannot carry a link in our
+    mail."""
+    return '"' + name.replace("://", "[:]//").translate(_LINKABLE) + '"'
 
 
 CLAIM_SALT = "glossa.invitation.claim"
@@ -194,6 +263,8 @@ def invitation_claim(*, token: str, user: User) -> Invitation:
     invitation = Invitation.objects.select_for_update().filter(pk=pk).first()
     if invitation is None or invitation.status != Invitation.Status.PENDING:
         raise Gone("This invitation is no longer open.")
+    if not _inviter_may_grant(invitation.seminar_id, invitation.invited_by_id, invitation.role):
+        raise Gone(INVITATION_REVOKED)
     if invitation.invitee_id not in (None, user.pk):
         raise Gone("This invitation has already been taken by someone else.")
     if invitation.invitee_id is None:
@@ -215,6 +286,10 @@ def _respond(invitation: Invitation, user: User, status: Invitation.Status) -> I
         raise Gone(f"This invitation has already been {invitation.status}.")
     if invitation.is_expired:
         raise Gone("This invitation has expired. Ask the seminar to invite you again.")
+    if status == Invitation.Status.ACCEPTED and not _inviter_may_grant(
+        invitation.seminar_id, invitation.invited_by_id, invitation.role
+    ):
+        raise Gone(INVITATION_REVOKED)
     invitation.status = status
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "responded_at"])

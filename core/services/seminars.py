@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from core import policy
+from core import policy, ratelimit
 from core.errors import Conflict
 from core.models import Membership, Role, Seminar, User
 from core.policy import Action
+from core.services import invitations
 
 
 def unique_slug(name: str) -> str:
@@ -30,6 +33,9 @@ def seminar_create(*, user: User, name: str, slug: str = "", description: str = 
         created_by=user,
     )
     seminar.full_clean()
+    # Anyone signed up may create seminars, and a seminar's name reaches the people its owner
+    # invites: a cap on new seminars, beside those on invitations (core.services.invitations).
+    ratelimit.check(user.pk, "seminar")
     seminar.save()
     Membership.objects.create(seminar=seminar, user=user, role=Role.OWNER)
     return seminar
@@ -78,6 +84,12 @@ def membership_set_role(*, membership: Membership, actor: User, role: str) -> Me
         raise Conflict("A seminar must keep at least one owner: make someone else an owner first.")
     membership.role = role
     membership.save(update_fields=["role"])
+    _revoke_invites(
+        membership,
+        actor,
+        policy.invitable_roles(role),
+        f"{membership.user.name}'s role is now {role}",
+    )
     return membership
 
 
@@ -104,7 +116,40 @@ def membership_remove(*, membership: Membership, actor: User, reason: str = "") 
             new="removed",
             reason=reason or f"{membership.user.name} removed",
         )
+    name = membership.user.name
+    _revoke_invites(membership, actor, (), f"{name} was removed" if removed else f"{name} left")
     membership.delete()
+
+
+def _revoke_invites(
+    membership: Membership, actor: User, keep_roles: Collection[str], why: str
+) -> None:
+    """Revoke the links and invitations the member made that their role (none, once they are
+    gone) may no longer grant: they invited on the strength of it, and whoever knows a link
+    must not rejoin, or come back higher, through it. On the log if there were any."""
+    from annotate.services.moderation import log_event
+
+    links, invites = invitations.invites_revoke(
+        seminar=membership.seminar,
+        inviter_id=membership.user_id,
+        keep_roles=keep_roles,
+    )
+    if links or invites:
+        counted = [
+            f"{n} {what}{'s' if n != 1 else ''}"
+            for n, what in ((links, "invitation link"), (invites, "invitation"))
+            if n
+        ]
+        log_event(
+            seminar_id=membership.seminar_id,
+            actor=actor,
+            action="revoke_invites",
+            target_type="user",
+            target_id=membership.user_id,
+            old="active",
+            new="revoked",
+            reason=f"{' and '.join(counted)} revoked: {why}.",
+        )
 
 
 def seminar_leave(*, seminar: Seminar, user: User) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate.selectors import queue_count as moderation_queue_count
 from core import policy
-from core.errors import ServiceError
+from core.errors import ServiceError, TooManyRequests
 from core.forms import (
     InviteLinkForm,
     InvitePersonForm,
@@ -56,6 +56,11 @@ def seminar_create(request: HttpRequest) -> HttpResponse:
             seminar = seminars.seminar_create(user=signed_in_user(request), **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
+        except TooManyRequests as error:
+            form.add_error(None, error.message)
+            response = render_page(request, "core/seminar_form.html", {"form": form}, status=429)
+            response["Retry-After"] = str(error.retry_after)
+            return response
         else:
             messages.success(request, f"{seminar.name} is ready. Invite people to read with you.")
             return redirect(seminar)
@@ -86,8 +91,9 @@ def _seminar_context(seminar: Seminar, membership: Membership, **extra: Any) -> 
             if can_invite
             else []
         ),
-        "link_form": extra.pop("link_form", None) or InviteLinkForm(),
-        "person_form": extra.pop("person_form", None) or InvitePersonForm(),
+        "link_form": extra.pop("link_form", None) or InviteLinkForm(inviter_role=membership.role),
+        "person_form": extra.pop("person_form", None)
+        or InvitePersonForm(inviter_role=membership.role),
         "role_choices": RoleForm.base_fields["role"].choices,  # type: ignore[attr-defined]
         **extra,
     }
@@ -203,7 +209,7 @@ def seminar_leave(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def invite_link_create(request: HttpRequest, slug: str) -> HttpResponse:
     seminar, membership = policy.access_seminar(request.user, slug, Action.INVITE)
-    form = InviteLinkForm(request.POST)
+    form = InviteLinkForm(request.POST, inviter_role=membership.role)
     if form.is_valid():
         try:
             invitations.invite_link_create(
@@ -236,7 +242,7 @@ def invite_link_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 @require_POST
 def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
     seminar, membership = policy.access_seminar(request.user, slug, Action.INVITE)
-    form = InvitePersonForm(request.POST)
+    form = InvitePersonForm(request.POST, inviter_role=membership.role)
     if form.is_valid():
         try:
             invitation = invitations.invitation_create(
@@ -245,10 +251,15 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             apply_errors(form, error)
         except ServiceError as error:
-            form.add_error("username_or_email", error.message)
-            return _answer(
+            limited = isinstance(error, TooManyRequests)
+            # A rate limit is about the sending, not the address: said above the form.
+            form.add_error(None if limited else "username_or_email", error.message)
+            response = _answer(
                 request, seminar, membership, "invites", status=error.status, person_form=form
             )
+            if limited:
+                response["Retry-After"] = str(getattr(error, "retry_after", 60))
+            return response
         else:
             return _answer(
                 request,

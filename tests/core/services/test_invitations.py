@@ -107,7 +107,8 @@ def test_invitation_email_is_enqueued_after_commit_and_names_the_seminar(
     assert len(callbacks) == 1  # the email job waits for the commit
     assert invitations.invitation_email_send(invitation_id=invitation.pk) is True
     assert [m.to for m in mail.outbox] == [["gaspar@example.org"]]
-    assert seminar.name in mail.outbox[0].subject
+    assert seminar.name not in mail.outbox[0].subject  # names users chose stay in the body
+    assert f'"{seminar.name}"' in mail.outbox[0].body
     invitations.invitation_revoke(invitation=invitation, actor=owner)
     assert invitations.invitation_email_send(invitation_id=invitation.pk) is False
 

@@ -146,7 +146,7 @@ def test_bad_link_options_answer_422_with_the_form(
         headers=HTMX,
     )
     assert response.status_code == 422
-    assert "Select a valid choice" in response.text
+    assert "Invite as moderator, member or observer" in response.text
     assert not InviteLink.objects.exists()
 
 
