@@ -103,7 +103,11 @@ def _job(request: Request, pk: int) -> ExportJob:
 class ExportList(APIView):
     @extend_schema(
         request=ExportRequestSerializer,
-        responses={202: ExportJobSerializer, 404: error("No such text, claim or seminar for you")},
+        responses={
+            202: ExportJobSerializer,
+            404: error("No such text, claim or seminar for you"),
+            429: error("Too many exports waiting or running, or asked for in an hour"),
+        },
         operation_id="v1_exports_create",
         summary="Request an export; it is built in the background",
     )

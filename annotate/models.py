@@ -481,12 +481,23 @@ class ExportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # When it was handed to Celery. A member's other queued jobs wait here, unsent, until
+    # theirs ends (services.exports): one member's burst never fills the queue.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="export_progress_percent"
+            ),
+        ]
+        indexes = [
+            # A member's queued and running jobs: counted against the cap, sent in turn.
+            models.Index(
+                fields=["requested_by", "created_at"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="export_active_by_member",
             ),
         ]
 

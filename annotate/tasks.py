@@ -52,6 +52,11 @@ def expire_exports() -> int:
     return exports.exports_expire()
 
 
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def sweep_exports() -> int:
+    return exports.exports_sweep()
+
+
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=False,  # a source that kills its worker is not read again and again

@@ -3,6 +3,13 @@
 The task is idempotent: a finished job is not rebuilt, and a re-run (after a worker died
 mid-way; tasks are acks_late) writes the same file name again, so there is never a second
 file. What an export contains is exactly what its requester may see.
+
+Fair shares of the workers: a member has at most EXPORT_MAX_ACTIVE jobs queued or running,
+asks for at most RATE_LIMITS["export"] in an hour, and only one of their jobs is with Celery
+at a time. The others wait here, unsent (dispatched_at empty), and the next is sent when the
+one in flight ends: so another member's export, queued behind at most that one job, never
+waits for a whole burst. Every decision to send is taken under a lock on the member's row;
+a sweep (Celery beat) sends what a lost message or a broker outage left waiting.
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from annotate.models import (
     ModerationEvent,
 )
 from annotate.services import notifications
-from core import policy
+from core import policy, ratelimit
+from core.errors import TooManyRequests
 from core.http import site_request
 from core.models import Seminar, User
 from core.policy import Action
@@ -43,6 +51,9 @@ from core.policy import Action
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 NOT_QUEUED = "The export could not be queued (the job queue is not answering); retry it shortly."
+ACTIVE = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
+# When to try again past the cap: most exports take seconds, a big PDF a minute or so.
+FULL_RETRY_AFTER = 30
 HTML_TYPE = "text/html; charset=utf-8"
 MARKDOWN_TYPE = "text/markdown; charset=utf-8"
 PDF_TYPE = "application/pdf"
@@ -77,7 +88,10 @@ def export_request(
         raise ValidationError({"kind": f"Unknown export kind {kind!r}."})
     if (kind, format) not in BUILDERS:
         formats = sorted(f for k, f in BUILDERS if k == kind)
-        raise ValidationError({"format": f"A {kind} export comes as: {', '.join(formats)}."})
+        article = "An" if kind[0] in "aeiou" else "A"
+        raise ValidationError(
+            {"format": f"{article} {kind} export comes as: {', '.join(formats)}."}
+        )
     options = _clean_options(options or {})
     if kind == ExportJob.Kind.EDITION:
         if document is None:
@@ -98,17 +112,14 @@ def export_request(
     fingerprint = hashlib.sha256(
         json.dumps([user.pk, *target, options], sort_keys=True).encode()
     ).hexdigest()
+    ratelimit.check(user.pk, "export")
     with transaction.atomic():
-        running = (
-            ExportJob.objects.select_for_update()
-            .filter(
-                fingerprint=fingerprint,
-                status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING],
-            )
-            .first()
-        )
+        _lock_member(user.pk)  # concurrent requests by one member are counted one at a time
+        active = ExportJob.objects.filter(requested_by=user, status__in=ACTIVE)
+        running = active.filter(fingerprint=fingerprint).first()
         if running:
             return running
+        _refuse_past_cap(active.count())
         job = ExportJob.objects.create(
             seminar=seminar,
             requested_by=user,
@@ -119,23 +130,105 @@ def export_request(
             options=options,
             fingerprint=fingerprint,
         )
-        _enqueue(job)
+        if _dispatch_next(user.pk) != job:
+            transaction.on_commit(lambda: _fail_unless_queue_answers(job.pk))
     return job
+
+
+def _lock_member(user_id: int) -> None:
+    """Hold the member's row until the transaction ends: whoever decides about their jobs
+    (ask, retry, send the next) waits here. FOR NO KEY UPDATE does not block rows that
+    merely refer to the member (their notifications, annotations, this job)."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
+
+
+def _refuse_past_cap(active: int) -> None:
+    if active >= settings.EXPORT_MAX_ACTIVE:
+        raise TooManyRequests(
+            f"You have {active} export{'s' if active != 1 else ''} waiting or running; "
+            "wait for one to finish.",
+            retry_after=FULL_RETRY_AFTER,
+        )
+
+
+def _dispatch_next(user_id: int) -> ExportJob | None:
+    """Send the member's oldest waiting job to Celery, unless one of theirs is already there
+    (queued or being built); the job sent, if any. Under _lock_member()."""
+    mine = ExportJob.objects.filter(requested_by_id=user_id, status__in=ACTIVE)
+    if mine.filter(dispatched_at__isnull=False).exists():
+        return None
+    job = (
+        mine.filter(status=ExportJob.Status.QUEUED, dispatched_at__isnull=True)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if job is None:
+        return None
+    job.dispatched_at = timezone.now()
+    job.save(update_fields=["dispatched_at"])
+    _enqueue(job)
+    return job
+
+
+def export_dispatch_next(*, user_id: int) -> ExportJob | None:
+    """One of the member's jobs ended (or was found waiting): send the next, if it is due."""
+    with transaction.atomic():
+        _lock_member(user_id)
+        return _dispatch_next(user_id)
+
+
+def _job_ended(user_id: int) -> None:
+    """After the transaction that ended a job commits, its member's next job goes out."""
+    transaction.on_commit(lambda: export_dispatch_next(user_id=user_id))
 
 
 def _enqueue(job: ExportJob) -> None:
     from annotate.tasks import build_export  # tasks import this module
 
     def send() -> None:
+        in_worker = _in_worker()
+        # A worker sending the next job waits out a short broker outage (it can take no other
+        # task meanwhile anyway); a request answers at once.
+        patience = {"retry_policy": PATIENT} if in_worker else {}
         try:
-            build_export.delay(job.pk)
+            build_export.apply_async((job.pk,), **patience)
         except (BrokerError, OSError) as error:
+            logger.error("export %s could not be queued: %s", job.pk, error)
+            if in_worker:
+                # It waits on, unsent; the sweep sends it once the queue answers again.
+                ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
+                    dispatched_at=None
+                )
+                return
             # Redis is away: rather than a job queued for ever (and reused by every identical
             # request), it fails now, and its requester can retry it from the exports page.
-            logger.error("export %s could not be queued: %s", job.pk, error)
             export_failed(job_id=job.pk, error=ExportRefused(NOT_QUEUED))
 
     transaction.on_commit(send)
+
+
+# How long a worker keeps trying to send the next job while the broker is away: about a
+# minute, in steps of up to 2 s (kombu's publish retry policy).
+PATIENT = {"max_retries": 30, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2}
+
+
+def _in_worker() -> bool:
+    from celery import current_task
+
+    return bool(current_task)
+
+
+def _fail_unless_queue_answers(job_id: int) -> None:
+    """A job waiting behind the member's own is sent later, by a worker. If the queue is not
+    answering now, its requester is told now, as for an export sent at once."""
+    from core.celery import app
+
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=0)
+    except (BrokerError, OSError) as error:
+        logger.error("export %s could not be queued: %s", job_id, error)
+        export_failed(job_id=job_id, error=ExportRefused(NOT_QUEUED))
 
 
 def claim_for(user: User, pk: int) -> Annotation:
@@ -189,16 +282,33 @@ def _clean_options(options: dict[str, Any]) -> dict[str, Any]:
     return {key: options[key] for key in sorted(options)}
 
 
-@transaction.atomic
 def export_retry(*, job: ExportJob, user: User) -> ExportJob:
-    job = ExportJob.objects.select_for_update().get(pk=job.pk)
+    """Queue a failed job again, within the same limits as a new request."""
     if job.requested_by_id != user.pk:
         raise policy.PermissionDenied("Only who asked for an export can retry it.")
-    if job.status == ExportJob.Status.FAILED:
+    ratelimit.check(user.pk, "export")
+    with transaction.atomic():
+        _lock_member(user.pk)
+        job = ExportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ExportJob.Status.FAILED:
+            return job
+        _refuse_past_cap(ExportJob.objects.filter(requested_by=user, status__in=ACTIVE).count())
         # A fresh start: its earlier interruptions and retries do not count against it.
         job.status, job.error, job.progress, job.attempts = ExportJob.Status.QUEUED, "", 0, 0
-        job.save(update_fields=["status", "error", "progress", "attempts"])
-        _enqueue(job)
+        job.started_at = job.finished_at = job.dispatched_at = None
+        job.save(
+            update_fields=[
+                "status",
+                "error",
+                "progress",
+                "attempts",
+                "started_at",
+                "finished_at",
+                "dispatched_at",
+            ]
+        )
+        if _dispatch_next(user.pk) != job:
+            transaction.on_commit(lambda: _fail_unless_queue_answers(job.pk))
     return job
 
 
@@ -212,6 +322,8 @@ def export_run(*, job_id: int) -> ExportJob:
             .get(pk=job_id)
         )
         if job.status == ExportJob.Status.SUCCEEDED:
+            # A message delivered again: perhaps the first run could not send the next job.
+            _job_ended(job.requested_by_id)
             return job
         if job.attempts >= MAX_ATTEMPTS:  # its worker died every time: do not loop forever
             raise ExportRefused(
@@ -219,7 +331,10 @@ def export_run(*, job_id: int) -> ExportJob:
             )
         job.status, job.progress, job.error = ExportJob.Status.RUNNING, 5, ""
         job.started_at, job.attempts = timezone.now(), job.attempts + 1
-        job.save(update_fields=["status", "progress", "error", "started_at", "attempts"])
+        job.dispatched_at = job.dispatched_at or job.started_at  # whatever runs is in flight
+        job.save(
+            update_fields=["status", "progress", "error", "started_at", "attempts", "dispatched_at"]
+        )
     content, file_name, content_type = BUILDERS[(job.kind, job.format)](job)
     progress(job, 95)
     # Finished once, under the job's lock: a twin run (redelivered while this one was still
@@ -228,6 +343,7 @@ def export_run(*, job_id: int) -> ExportJob:
     # leave a finished job nobody was told about.
     with transaction.atomic():
         status = ExportJob.objects.select_for_update().values_list("status", flat=True)
+        _job_ended(job.requested_by_id)  # built by this run or by its twin, it ends here
         if status.get(pk=job.pk) == ExportJob.Status.SUCCEEDED:
             job.refresh_from_db()
             return job
@@ -284,17 +400,20 @@ def export_retrying(*, job_id: int, error: BaseException, delay: int) -> None:
 
 def export_failed(*, job_id: int, error: BaseException) -> None:
     """The job has failed for good (until its requester retries it from the exports page)."""
-    updated = (
-        ExportJob.objects.filter(pk=job_id)
-        .exclude(status=ExportJob.Status.SUCCEEDED)
-        .update(
-            status=ExportJob.Status.FAILED,
-            error=readable(error)[:2000],
-            finished_at=timezone.now(),
+    with transaction.atomic():
+        updated = (
+            ExportJob.objects.filter(pk=job_id)
+            .exclude(status=ExportJob.Status.SUCCEEDED)
+            .update(
+                status=ExportJob.Status.FAILED,
+                error=readable(error)[:2000],
+                finished_at=timezone.now(),
+            )
         )
-    )
-    if updated:
-        notifications.notify_export(ExportJob.objects.select_related("seminar").get(pk=job_id))
+        if updated:
+            job = ExportJob.objects.select_related("seminar").get(pk=job_id)
+            notifications.notify_export(job)
+            _job_ended(job.requested_by_id)
 
 
 class ExportRefused(Exception):
@@ -322,6 +441,34 @@ def export_open(job: ExportJob) -> Any:
     if not default_storage.exists(job.file):
         raise Http404("This export's file has expired.")
     return default_storage.open(job.file, "rb")
+
+
+def exports_sweep(*, now: Any = None) -> int:
+    """Send what is due and was not sent (Celery beat runs this): a member's oldest waiting
+    job when none of theirs is in flight (its send failed, or a worker died before sending
+    it); and a job sent long ago that never started (its message was lost with the broker's
+    data), again: a second message for a job still queued is harmless, the task being
+    idempotent. How many jobs it sent."""
+    now = now or timezone.now()
+    waiting = (
+        ExportJob.objects.filter(status=ExportJob.Status.QUEUED, dispatched_at__isnull=True)
+        .order_by()
+        .values_list("requested_by_id", flat=True)
+        .distinct()
+    )
+    sent = sum(export_dispatch_next(user_id=user_id) is not None for user_id in waiting)
+    lost = now - timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT)
+    for job in ExportJob.objects.filter(
+        status=ExportJob.Status.QUEUED, started_at__isnull=True, dispatched_at__lt=lost
+    ):
+        with transaction.atomic():
+            _lock_member(job.requested_by_id)
+            if ExportJob.objects.filter(
+                pk=job.pk, status=ExportJob.Status.QUEUED, dispatched_at__lt=lost
+            ).update(dispatched_at=now):
+                _enqueue(job)
+                sent += 1
+    return sent
 
 
 def exports_expire(*, now: Any = None) -> int:

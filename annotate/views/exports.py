@@ -1,5 +1,9 @@
 """The exports page: request an edition, a claim record or a seminar archive, watch it being
-built (htmx polling), download it."""
+built (htmx polling), download it.
+
+An export refused (past the limits, or asked wrongly) answers with its status and the form
+again, as it was filled in, with the reason: in place for htmx (the reader's form), as a page
+of its own without JavaScript."""
 
 from __future__ import annotations
 
@@ -13,12 +17,17 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from annotate.models import ExportJob
+from annotate.models import Annotation, ClaimStatus, Document, ExportJob
 from annotate.services import exports
 from core import policy
-from core.errors import ServiceError
+from core.errors import ServiceError, TooManyRequests
 from core.http import render_page, signed_in_user
+from core.models import Seminar
+
+FORM_PAGE = "annotate/export_request.html"
+CLAIM_FORMATS = [("html", "HTML"), ("pdf", "PDF"), ("markdown", "Markdown"), ("json", "JSON")]
 
 
 def _jobs(request: HttpRequest) -> list[ExportJob]:
@@ -30,14 +39,31 @@ def _jobs(request: HttpRequest) -> list[ExportJob]:
 
 @login_required
 def export_list(request: HttpRequest) -> HttpResponse:
+    return _list(request)
+
+
+def _list(request: HttpRequest, error: ServiceError | None = None) -> HttpResponse:
     jobs = _jobs(request)
     busy = any(job.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) for job in jobs)
-    return render_page(
+    response = render_page(
         request,
         "annotate/exports.html",
-        {"jobs": jobs, "busy": busy, "keep_hours": settings.EXPORT_KEEP_HOURS},
+        {
+            "jobs": jobs,
+            "busy": busy,
+            "keep_hours": settings.EXPORT_KEEP_HOURS,
+            "error": error and error.message,
+        },
         partial="jobs",
+        status=error.status if error else 200,
     )
+    return _retry_after(response, error)
+
+
+def _retry_after(response: HttpResponse, error: Exception | None) -> HttpResponse:
+    if isinstance(error, TooManyRequests):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _options(post: QueryDict) -> dict[str, Any]:
@@ -53,21 +79,53 @@ def _options(post: QueryDict) -> dict[str, Any]:
 
 
 def _request(request: HttpRequest, back: str, **target: Any) -> HttpResponse:
+    format, options = request.POST.get("format", ""), _options(request.POST)
     try:
         exports.export_request(
-            user=signed_in_user(request),
-            format=request.POST.get("format", ""),
-            options=_options(request.POST),
-            **target,
+            user=signed_in_user(request), format=format, options=options, **target
         )
     except (ValidationError, ServiceError) as error:
-        messages.error(
-            request,
-            " ".join(error.messages) if isinstance(error, ValidationError) else error.message,
-        )
-        return redirect(back)
+        return _refused(request, error, back, format, options, **target)
     messages.success(request, "Your export is being built; it appears below when ready.")
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(reverse("exports"))
     return redirect("exports")
+
+
+def _refused(
+    request: HttpRequest,
+    error: ValidationError | ServiceError,
+    back: str,
+    format: str,
+    options: dict[str, Any],
+    *,
+    kind: str,
+    document: Document | None = None,
+    claim: Annotation | None = None,
+    seminar: Seminar | None = None,
+) -> HttpResponse:
+    """The form again, as it was filled in, with why it was refused."""
+    if document is not None:
+        seminar = document.seminar
+    elif claim is not None:
+        seminar = claim.seminar
+    context = {
+        "export_kind": kind,
+        "export_error": error.message
+        if isinstance(error, ServiceError)
+        else " ".join(error.messages),
+        "chosen": options,
+        "chosen_format": format,
+        "document": document,
+        "claim": claim,
+        "seminar": seminar,
+        "claim_statuses": ClaimStatus.choices,
+        "claim_formats": CLAIM_FORMATS,
+        "back": back,
+    }
+    status = error.status if isinstance(error, ServiceError) else 422
+    response = render_page(request, FORM_PAGE, context, partial="form", status=status)
+    return _retry_after(response, error)
 
 
 @login_required
@@ -113,5 +171,8 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    exports.export_retry(job=exports.export_of(user, pk), user=user)
+    try:
+        exports.export_retry(job=exports.export_of(user, pk), user=user)
+    except TooManyRequests as error:
+        return _list(request, error)
     return redirect("exports")

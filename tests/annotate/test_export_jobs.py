@@ -341,3 +341,47 @@ def test_bad_claim_and_archive_requests(document: Document, roles: dict[str, Use
     archive = {"kind": "archive", "seminar": document.seminar.slug, "format": "zip"}
     assert client.post("/api/v1/exports/", archive, format="json").status_code == 404
     assert not ExportJob.objects.exists()
+
+
+def test_one_members_burst_holds_up_anothers_export_by_one_job_at_most(
+    celery_worker: subprocess.Popen,
+    worker_media_dir: Path,
+    settings: Any,
+    document: Document,
+    roles: dict[str, User],
+) -> None:
+    """The probe's flood, in small: a member asks for three PDF editions at once, then another
+    member for one export. Only one of the first member's jobs is with Celery at a time, so the
+    second member's starts after at most one of them, whatever the jobs take."""
+    from tests.annotate.test_export_faults import busy
+
+    settings.MEDIA_ROOT = str(worker_media_dir)
+    busy(document, roles["member"], count=100)  # so that each PDF takes a moment
+    rosa, june = APIClient(), APIClient()
+    rosa.force_authenticate(roles["member"])
+    june.force_authenticate(roles["moderator"])
+    burst = [
+        rosa.post(
+            "/api/v1/exports/",
+            {"kind": "edition", "document": document.pk, "format": "pdf", "options": options},
+            format="json",
+        )
+        for options in ({}, {"log": True}, {"private": True})
+    ]
+    assert [response.status_code for response in burst] == [202, 202, 202]
+    theirs = june.post(
+        "/api/v1/exports/",
+        {"kind": "edition", "document": document.pk, "format": "markdown"},
+        format="json",
+    )
+    assert theirs.status_code == 202
+    finished = [wait_for(rosa, response.json()["url"], 120) for response in burst]
+    finished.append(wait_for(june, theirs.json()["url"], 120))
+    assert [data["status"] for data in finished] == ["succeeded"] * 4, finished
+    jobs = ExportJob.objects.in_bulk([data["id"] for data in finished])
+    first, second, third, other = (jobs[data["id"]] for data in finished)
+    assert all(job.started_at for job in jobs.values())
+    began = other.started_at
+    assert began is not None and third.started_at is not None
+    assert began < third.started_at
+    assert sum(job.started_at < began for job in (first, second, third) if job.started_at) <= 1

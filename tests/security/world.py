@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -419,11 +420,14 @@ def build(*, worker: bool = True) -> World:
     seminars.membership_remove(membership=memberships.pop("revoked"), actor=owner)
     if worker:
         world.jobs["foreign"] = request_export(world, "b_owner", "edition", "jsonld")
-        world.asked = [
-            request_export(world, role, kind, format_)
-            for role in sorted(MEMBERS)
-            for kind, format_ in EXPORTS[role]
-        ]
+        # Every export of every member at once: more than any member may have waiting
+        # (tests/annotate/services/test_export_fairness.py holds them to EXPORT_MAX_ACTIVE).
+        with override_settings(EXPORT_MAX_ACTIVE=len(EVERY_EXPORT)):
+            world.asked = [
+                request_export(world, role, kind, format_)
+                for role in sorted(MEMBERS)
+                for kind, format_ in EXPORTS[role]
+            ]
         # All built before the first test: tests empty the cache after them, and the cache is
         # the Redis database the job queue lives in.
         world.jobs["foreign"] = await_jobs([world.jobs["foreign"]])[0]
