@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -122,6 +123,10 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     preview = serializers.SerializerMethodField(
         help_text="What the import would publish (a preview that succeeded), else null"
     )
+    result = serializers.SerializerMethodField(
+        help_text="What became of each W3C annotation (an annotation import that succeeded), "
+        "as POST …/import-annotations/ answers one made at once; else null"
+    )
 
     class Meta:
         model = ImportJob
@@ -138,6 +143,7 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "finished_at",
             "document",
             "preview",
+            "result",
         ]
 
     def get_url(self, job: ImportJob) -> str:
@@ -149,7 +155,14 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
     @extend_schema_field(PreviewSerializer(allow_null=True))
     def get_preview(self, job: ImportJob) -> dict[str, Any] | None:
-        return _preview_data(job.result) if job.result is not None else None
+        if job.kind != ImportJob.Kind.PREVIEW or job.result is None:
+            return None
+        return _preview_data(job.result)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_result(self, job: ImportJob) -> dict[str, Any] | None:
+        """A W3C import that succeeded: what became of each item, else null."""
+        return job.result if job.kind == ImportJob.Kind.ANNOTATIONS else None
 
 
 class DocumentCreateSerializer(serializers.Serializer[Any]):

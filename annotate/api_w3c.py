@@ -27,9 +27,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotate import anchoring, selectors, w3c
-from annotate.models import Annotation, Document, Reply, Revision
+from annotate import selectors, w3c
+from annotate.api import ImportJobSerializer
+from annotate.models import Annotation, Document, Reply
 from annotate.services import annotations as service
+from annotate.services import imports
 from core import policy, ratelimit
 from core.api.errors import JSONParser, error
 from core.errors import Conflict, ServiceError, Unprocessable
@@ -781,11 +783,13 @@ class AnnotationImport(W3CView):
         responses={
             201: OpenApiTypes.OBJECT,
             200: OpenApiTypes.OBJECT,
+            202: ImportJobSerializer,
             409: error("The text was corrected meanwhile"),
             422: error("The text has no revision to annotate"),
             429: error("Too many imports in an hour"),
         },
-        summary="Import W3C annotations (a collection, a page or a list) onto this text",
+        summary="Import W3C annotations (a collection, a page or a list) onto this text; a "
+        "large import answers 202 with a job to poll (its result is this answer)",
     )
     def post(self, request: Request, pk: int) -> Response:
         document, _ = policy.access_document(request.user, pk, Action.PARTICIPATE)
@@ -795,63 +799,22 @@ class AnnotationImport(W3CView):
         if revision is None:
             raise Unprocessable("This text has no revision to annotate yet.")
         raw = w3c.import_items(request.data)
-        outcomes: list[dict[str, Any]] = [{"index": index} for index in range(len(raw))]
-        parsed: list[tuple[int, w3c.W3CAnnotation]] = []
-        for index, item in enumerate(raw):
-            try:
-                parsed.append((index, w3c.parse_w3c(item, imported=True)))
-            except ValidationError as error:
-                outcomes[index]["error"] = w3c.error_text(error)
-        created = self._import(request, document, revision, parsed, outcomes)
-        counts = {
-            status_: sum(1 for o in outcomes if o.get("anchor_status") == status_)
-            for status_ in Annotation.AnchorStatus.values
-        }
-        data = {"created": created, **counts, "items": outcomes}
-        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-    def _import(
-        self,
-        request: Request,
-        document: Document,
-        revision: Revision,
-        parsed: list[tuple[int, w3c.W3CAnnotation]],
-        outcomes: list[dict[str, Any]],
-    ) -> int:
-        quotes, hints = w3c.quotes_and_hints([item for _, item in parsed])
-        anchors = anchoring.anchor_many(revision.text, quotes, hints)
-        items = [_imported(item, anchor) for (_, item), anchor in zip(parsed, anchors, strict=True)]
-        results = service.annotation_import(
-            document=document, user=signed_in_user(request), revision=revision, items=items
+        user = signed_in_user(request)
+        if imports.annotations_too_many(raw):
+            job = imports.annotations_import_request(document=document, user=user, items=raw)
+            body = ImportJobSerializer(job).data
+            return Response(
+                body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]}
+            )
+        data = imports.annotations_import(
+            document=document,
+            user=user,
+            revision=revision,
+            items=raw,
+            iri=lambda pk: w3c.annotation_iri(request, document.seminar.slug, pk),
         )
-        created = 0
-        for (index, _), result in zip(parsed, results, strict=True):
-            if isinstance(result, str):
-                outcomes[index]["error"] = result
-                continue
-            created += 1
-            outcomes[index]["id"] = w3c.annotation_iri(request, document.seminar.slug, result.pk)
-            outcomes[index]["anchor_status"] = result.anchor_status
-        return created
-
-
-def _imported(item: w3c.W3CAnnotation, anchor: anchoring.Anchor) -> service.ImportedAnnotation:
-    assert item.quote is not None
-    found = anchor.status != "orphaned"
-    return service.ImportedAnnotation(
-        exact=item.quote.exact,
-        prefix=item.quote.prefix,
-        suffix=item.quote.suffix,
-        start=anchor.start if found else None,
-        end=anchor.end if found else None,
-        relocated=anchor.status == "relocated",
-        kind=item.kind or Annotation.Kind.COMMENT,
-        body=item.body,
-        tags=item.tags,
-        visibility=item.visibility or Annotation.Visibility.SEMINAR,
-        canonical=item.canonical,
-        provenance=item.provenance(),
-    )
+        created = data["created"]
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 # --- The context of Glossa's own terms -------------------------------------------------------

@@ -515,12 +515,14 @@ class ExportJob(models.Model):
 
 
 class ImportJob(models.Model):
-    """A text-import preview or publication too large to read inside a web request: read by a
-    Celery task with a time limit, while the editor's page shows its progress."""
+    """A text-import preview or publication, or an import of W3C annotations, too large to read
+    inside a web request: read by a Celery task with a time limit, while the page (or the API
+    client) follows its progress."""
 
     class Kind(models.TextChoices):
         PREVIEW = "preview", "Preview"
         PUBLISH = "publish", "Publish"
+        ANNOTATIONS = "annotations", "W3C annotations"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -533,10 +535,12 @@ class ImportJob(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     source_text = models.TextField()
     source_name = models.CharField(max_length=255, blank=True)
-    # format, first_page, language; for a publication also title, author, citation.
+    # Texts: format, first_page, language, described (title, author, citation). W3C
+    # annotations (source_text is their JSON): document, revision.
     options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    # A preview's result: the Ingested structure as a dict (Ingested.as_dict()).
+    # A preview's result: the Ingested structure as a dict (Ingested.as_dict()); a W3C
+    # import's: what became of each item (as the API answers an import made in the request).
     result = models.JSONField(null=True, blank=True)
     document = models.ForeignKey(
         Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

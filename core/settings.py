@@ -184,6 +184,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "expire-exports": {"task": "annotate.tasks.expire_exports", "schedule": 3600.0},
+    # Exports waiting to be sent after a lost message or a broker outage go within a minute.
+    "sweep-exports": {"task": "annotate.tasks.sweep_exports", "schedule": 60.0},
     "sweep-imports": {"task": "annotate.tasks.sweep_imports", "schedule": 300.0},
 }
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 72)
@@ -195,6 +197,9 @@ IMPORT_TIME_LIMIT = env_int("IMPORT_TIME_LIMIT", 120)
 # Import jobs one member may have waiting or running at once (past that: 429).
 IMPORT_MAX_ACTIVE = env_int("IMPORT_MAX_ACTIVE", 2)
 IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 24)  # finished jobs (and their sources) go then
+# W3C annotation imports larger than this (items, or characters of JSON) are anchored by a job.
+W3C_IMPORT_INLINE_MAX_ITEMS = env_int("W3C_IMPORT_INLINE_MAX_ITEMS", 200)
+W3C_IMPORT_INLINE_MAX_CHARS = env_int("W3C_IMPORT_INLINE_MAX_CHARS", 200_000)
 
 # --- Files ---------------------------------------------------------------------------------
 

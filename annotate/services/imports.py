@@ -1,18 +1,22 @@
-"""Text imports as both doors ask for them: read in the request when the source is short, else
-as an ImportJob that a Celery task reads under a time limit, so no request holds a web process
-while a long text is parsed.
+"""Imports as both doors ask for them: read in the request when the source is short, else as an
+ImportJob that a Celery task reads under a time limit, so no request holds a web process while
+a long text is parsed (or many long quotes anchored).
 
 The import page and POST /api/v1/documents/ both call `text_preview_request` or
 `text_publish_request`; each counts against the member's limit (core.ratelimit, actions
 "text_preview" and "text_import") and returns either the finished result or the job to watch.
-A member has at most IMPORT_MAX_ACTIVE jobs waiting or running. `import_run` is idempotent: a
+W3C annotations from elsewhere (POST /api/v1/documents/{id}/import-annotations/) go the same
+way past W3C_IMPORT_INLINE_MAX_ITEMS items or W3C_IMPORT_INLINE_MAX_CHARS of JSON. A member has
+at most IMPORT_MAX_ACTIVE jobs waiting or running. `import_run` is idempotent: a
 job already finished is left as it is, and a publication creates its document in the same
 transaction that marks the job done.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,11 +28,14 @@ from django.http import Http404
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from annotate import anchoring, w3c
 from annotate.ingest.types import Ingested
-from annotate.models import Document, ImportJob
+from annotate.models import Annotation, Document, ImportJob, Revision
+from annotate.services import annotations as annotation_service
 from annotate.services import documents
 from core import policy, ratelimit
-from core.errors import ServiceError, TooManyRequests
+from core.errors import ServiceError, TooManyRequests, Unprocessable
+from core.http import site_request
 from core.models import Seminar, User
 from core.policy import Action
 
@@ -172,6 +179,10 @@ def import_run(*, job_id: int) -> ImportJob:
     options = {k: job.options.get(k) for k in ("format", "first_page", "language")}
     described = job.options.get("described") or {}
     try:
+        if job.kind == ImportJob.Kind.ANNOTATIONS:
+            with transaction.atomic():  # all of it, or none (a retry starts afresh)
+                _annotations_run(job)
+            return job
         if job.kind == ImportJob.Kind.PREVIEW:
             ingested = documents.document_preview(source_text=job.source_text, **options)
             job.result = ingested.as_dict()
@@ -220,12 +231,14 @@ def too_long_message() -> str:
 
 
 def import_of(user: User, pk: int) -> ImportJob:
-    """The member's own job, while they may still edit the seminar's texts; else 404."""
+    """The member's own job, while they may still do what it does in the seminar (edit its
+    texts; for W3C annotations, take part); else 404."""
     job = ImportJob.objects.select_related("seminar", "document").filter(pk=pk).first()
     if job is None or job.requested_by_id != user.pk:
         raise Http404("No such import.")
     membership = policy.membership_of(user, job.seminar)
-    if membership is None or not policy.role_allows(membership.role, Action.EDIT_TEXTS):
+    needs = Action.PARTICIPATE if job.kind == ImportJob.Kind.ANNOTATIONS else Action.EDIT_TEXTS
+    if membership is None or not policy.role_allows(membership.role, needs):
         raise Http404("No such import.")
     return job
 
@@ -249,3 +262,113 @@ def imports_sweep(*, now: Any = None) -> int:
         status__in=["succeeded", "failed"], finished_at__lt=old
     ).delete()
     return deleted
+
+
+# --- W3C annotations -----------------------------------------------------------------------
+
+
+def annotations_too_many(items: list[Any]) -> bool:
+    """Whether anchoring these annotations is work for a job rather than a request: many of
+    them, or long quotes (fuzzy anchoring grows with the quote)."""
+    if len(items) > settings.W3C_IMPORT_INLINE_MAX_ITEMS:
+        return True
+    return len(json.dumps(items)) > settings.W3C_IMPORT_INLINE_MAX_CHARS
+
+
+def annotations_import_request(*, document: Document, user: User, items: list[Any]) -> ImportJob:
+    """Queue an import of W3C annotations onto the document's current text (a job)."""
+    policy.require(policy.membership_of(user, document.seminar), Action.PARTICIPATE)
+    ratelimit.check(user.pk, "import")
+    if document.current_id is None:
+        raise Unprocessable("This text has no revision to annotate yet.")
+    return _job_create(
+        seminar=document.seminar,
+        user=user,
+        kind=ImportJob.Kind.ANNOTATIONS,
+        source_text=json.dumps(items),
+        source_name="",
+        options={"document": document.pk, "revision": document.current_id},
+    )
+
+
+def annotations_import(
+    *,
+    document: Document,
+    user: User,
+    revision: Revision,
+    items: list[Any],
+    iri: Callable[[int], str],
+) -> dict[str, Any]:
+    """Parse, anchor and save W3C annotations made elsewhere; what became of each item.
+
+    `iri(pk)` is a new annotation's address. Items that cannot be read or saved are reported
+    by index with the reason; the others are imported all the same."""
+    outcomes: list[dict[str, Any]] = [{"index": index} for index in range(len(items))]
+    parsed: list[tuple[int, w3c.W3CAnnotation]] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((index, w3c.parse_w3c(item, imported=True)))
+        except ValidationError as error:
+            outcomes[index]["error"] = w3c.error_text(error)
+    quotes, hints = w3c.quotes_and_hints([item for _, item in parsed])
+    anchors = anchoring.anchor_many(revision.text, quotes, hints)
+    imported = [_imported(item, anchor) for (_, item), anchor in zip(parsed, anchors, strict=True)]
+    results = annotation_service.annotation_import(
+        document=document, user=user, revision=revision, items=imported
+    )
+    created = 0
+    for (index, _), result in zip(parsed, results, strict=True):
+        if isinstance(result, str):
+            outcomes[index]["error"] = result
+            continue
+        created += 1
+        outcomes[index]["id"] = iri(result.pk)
+        outcomes[index]["anchor_status"] = result.anchor_status
+    counts = {
+        status: sum(1 for o in outcomes if o.get("anchor_status") == status)
+        for status in Annotation.AnchorStatus.values
+    }
+    return {"created": created, **counts, "items": outcomes}
+
+
+def _imported(
+    item: w3c.W3CAnnotation, anchor: anchoring.Anchor
+) -> annotation_service.ImportedAnnotation:
+    assert item.quote is not None
+    found = anchor.status != "orphaned"
+    return annotation_service.ImportedAnnotation(
+        exact=item.quote.exact,
+        prefix=item.quote.prefix,
+        suffix=item.quote.suffix,
+        start=anchor.start if found else None,
+        end=anchor.end if found else None,
+        relocated=anchor.status == "relocated",
+        kind=item.kind or Annotation.Kind.COMMENT,
+        body=item.body,
+        tags=item.tags,
+        visibility=item.visibility or Annotation.Visibility.SEMINAR,
+        canonical=item.canonical,
+        provenance=item.provenance(),
+    )
+
+
+def _annotations_run(job: ImportJob) -> None:
+    """A queued W3C import: onto the revision it was asked for (409 if corrected since)."""
+    document = Document.objects.select_related("seminar").get(pk=job.options["document"])
+    revision = Revision.objects.get(pk=job.options["revision"], document=document)
+    request = site_request()
+
+    def iri(pk: int) -> str:
+        return w3c.annotation_iri(request, document.seminar.slug, pk)
+
+    with ratelimit.suspended():  # counted when it was asked for
+        result = annotations_import(
+            document=document,
+            user=job.requested_by,
+            revision=revision,
+            items=json.loads(job.source_text),
+            iri=iri,
+        )
+    job.result = result
+    job.status, job.finished_at = ImportJob.Status.SUCCEEDED, timezone.now()
+    job.save(update_fields=["result", "status", "finished_at"])

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from annotate.models import Document, ImportJob
+from annotate.models import Annotation, Document, ImportJob
 from annotate.services import imports
 from annotate.tasks import read_import
 from core.models import Seminar, User
@@ -277,3 +277,55 @@ def test_the_sweep_fails_lost_jobs_and_forgets_old_ones(seminar: Seminar, owner:
     assert states[lost.pk] == states[stuck.pk] == "failed"
     assert states[reading.pk] == "running" and states[waiting.pk] == "queued"
     assert states[recent.pk] == "failed"
+
+
+def _w3c_quote(document: Document, start: int, end: int, body: str) -> dict[str, Any]:
+    assert document.current is not None
+    text = document.current.text
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "motivation": "commenting",
+        "body": {"type": "TextualBody", "value": body, "format": "text/markdown"},
+        "target": {
+            "source": "https://elsewhere.example/article",
+            "selector": {
+                "type": "TextQuoteSelector",
+                "exact": text[start:end],
+                "prefix": text[max(0, start - 32) : start],
+                "suffix": text[end : end + 32],
+            },
+        },
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.worker
+def test_a_large_w3c_import_is_anchored_by_the_worker(
+    celery_worker: subprocess.Popen, settings: Any, document: Document, roles: dict[str, User]
+) -> None:
+    settings.W3C_IMPORT_INLINE_MAX_ITEMS = 5
+    items = [_w3c_quote(document, 100 * i, 100 * i + 40, f"Note {i}") for i in range(1, 9)]
+    items.append({"type": "Annotation"})  # no target: reported, the others imported
+    client = api(roles["member"])
+    url = f"/api/v1/documents/{document.pk}/import-annotations/"
+    response = client.post(url, items, format="json")
+    assert response.status_code == 202, response.content
+    data = wait_for_job(client, response.json()["url"])
+    assert data["status"] == "succeeded", data
+    result = data["result"]
+    assert result["created"] == 8 and result["anchored"] == 8
+    assert "error" in result["items"][8]
+    made = Annotation.objects.filter(document=document, author=roles["member"])
+    assert sorted(made.values_list("body", flat=True)) == sorted(f"Note {i}" for i in range(1, 9))
+    assert result["items"][0]["id"].endswith(f"/annotations/{made.get(body='Note 1').pk}/")
+    # The same import, small enough, is made in the request and answers the same way.
+    settings.W3C_IMPORT_INLINE_MAX_ITEMS = 200
+    again = client.post(url, items, format="json")
+    assert again.status_code == 201
+    assert {k: v for k, v in again.json().items() if k != "items"} == {
+        k: v for k, v in result.items() if k != "items"
+    }
+    # Only its requester sees the job; a plain member's job is not on the text-import page.
+    job = ImportJob.objects.get()
+    assert api(roles["moderator"]).get(reverse("api-import", args=[job.pk])).status_code == 404
