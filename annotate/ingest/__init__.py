@@ -113,13 +113,20 @@ def _utf16_by_nuls(data: bytes) -> str | None:
     return None
 
 
+# Every pattern scans on from a start only as far as the next possible start ("[" stops a link
+# or footnote label), and no whitespace run may be split two ways, so a guess stays linear.
 _MD_STRONG = re.compile(
-    r"^ {0,3}(?:#{1,6}\s+\S|```|~~~|\[\^[^\]\s]+\]:)|\[\^[^\]\s]+\]|<!--\s*page\s", re.M | re.I
+    r"^ {0,3}(?:#{1,6}\s+\S|```|~~~|\[\^[^\]\s]+\]:)|\[\^[^\[\]\s]+\]|<!--\s*page\s", re.M | re.I
 )
-_MD_WEAK = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)|\*\*[^*\n]+\*\*|__[^_\n]+__|^\s*[-*+]\s+\S", re.M)
+_MD_WEAK = re.compile(
+    r"\[[^\[\]\n]+\]\([^)\s\[\]]+\)|\*\*[^*\n]+\*\*|__[^_\n]+__|^[^\S\n]*+[-*+]\s+\S", re.M
+)
 _GLUED_MARK = re.compile(r"[^\W\d_][.,;:\"”]?\d{1,2}\s")
 _BROKEN_WORD = re.compile(r"[^\W\d_]-\n[^\W\d_]*[a-z]")
-_PAGE_NUMBER_LINE = re.compile(r"^\s*[-–—]?\s*(?:page\s*)?\d{1,4}\s*[-–—]?\s*$", re.M | re.I)
+_PAGE_NUMBER_LINE = re.compile(
+    r"^[^\S\n]*+(?:[-–—][^\S\n]*+)?(?:page[^\S\n]*+)?\d{1,4}[^\S\n]*+(?:[-–—][^\S\n]*+)?$",
+    re.M | re.I,
+)
 
 
 def detect_format(text: str) -> Format:

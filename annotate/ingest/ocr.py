@@ -121,8 +121,10 @@ def parse_ocr(text: str, options: Options) -> Ingested:
 
 # --- Lines and page markers -------------------------------------------------------
 
+# Possessive runs: "\s*[-–—]?\s*" would try every split of a long run of spaces.
 _NUMBER_LINE = re.compile(
-    r"^\s*[-–—]?\s*(?:(?:page|p\.)\s*)?(\d{1,4})(?:\s+of\s+\d{1,4})?\s*[-–—]?\s*$", re.I
+    r"^\s*+(?:[-–—]\s*+)?(?:(?:page|p\.)\s*+)?(\d{1,4})(?:\s+of\s+\d{1,4})?\s*+(?:[-–—]\s*+)?$",
+    re.I,
 )
 _DIGITS = re.compile(r"\d+")
 
@@ -398,19 +400,36 @@ def _candidates(lines: Sequence[_Line]) -> list[_Candidate]:
     return found
 
 
-def _quote_open(text: str) -> bool:
-    """Whether a double quote opened in `text` is still open at its end."""
-    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+class _Quotes:
+    """Whether a double quote is open at a point of a line, for points that move forward.
+
+    Counting from the line's start for each point would be quadratic in a long line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.counted = 0
+        self.straight = self.opening = self.closing = 0
+
+    def open_at(self, end: int) -> bool:
+        chunk = self.text[self.counted : end]
+        self.counted = max(self.counted, end)
+        self.straight += chunk.count('"')
+        self.opening += chunk.count("“")
+        self.closing += chunk.count("”")
+        return self.straight % 2 == 1 or self.opening > self.closing
 
 
 def _inside_number(content: str, start: int, digits: str) -> bool:
     """Digits after '.', ',' or ':' that continue a number: 12.5, 10:30, 1,500 (not 1962,23)."""
-    head = re.search(r"\d+$", content[: start - 1])
-    if head is None:
+    head = 0  # digits before the separator; more than 4 never changes the answer
+    while head < 4 and head < start - 1 and content[start - 2 - head].isdecimal():
+        head += 1
+    if head == 0:
         return False
     if content[start - 1] != ",":
         return True
-    return len(digits) == 3 and len(head.group()) <= 3
+    return len(digits) == 3 and head <= 3
 
 
 def _chain(values: Sequence[int], step: int) -> list[int]:
@@ -453,6 +472,7 @@ def _strip_footnotes(lines: list[_Line], warnings: list[str]) -> None:
         by_line.setdefault(candidate.line, []).append(candidate)
     for index, line in enumerate(lines):
         content = line.content
+        quotes = _Quotes(content)
         pieces: list[Piece] = []
         last = 0
         for c in by_line.get(index, []):
@@ -462,7 +482,7 @@ def _strip_footnotes(lines: list[_Line], warnings: list[str]) -> None:
             elif c.noise:
                 pieces.append(content[last : c.start])
                 last = c.end
-                if content[c.end] in "'’" and _quote_open(content[: c.start]):
+                if content[c.end] in "'’" and quotes.open_at(c.start):
                     pieces.append('"')  # the digit and quote were a misread closing ”
                     last += 1
                 word = content[max(0, c.start - 12) : c.end + 1].split()[-1]

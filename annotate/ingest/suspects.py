@@ -46,6 +46,10 @@ NAME_VARIANT_FLOOR = 3.5
 MIN_LENGTH = 3
 # An unknown word made of two words this common is a closed compound ("elbowroom").
 COMPOUND_FLOOR = 3.5
+# Longer tokens skip the variant and compound checks, which cost a word-list lookup per letter:
+# wordfreq's lists hold only a handful of longer words, and none of Zipf 3.5 or more has over 26
+# letters, so the checks could hardly ever succeed. Such a token is still an unknown word.
+MAX_WORD = 40
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -73,6 +77,8 @@ def supported(language: str) -> bool:
 def variants(word: str) -> tuple[str, ...]:
     """Every spelling one confusion away from `word` (lowercase), letters only."""
     found: set[str] = set()
+    if len(word) > MAX_WORD:
+        return ()
     for printed, meant in CONFUSIONS:
         for a, b in ((printed, meant), (meant, printed)):
             start = word.find(a)
@@ -126,7 +132,7 @@ def suggestions_for(token: str, language: str = "en") -> tuple[str, ...] | None:
 
 def _closed_compound(word: str, language: str) -> bool:
     """'elbowroom': two common words written as one, not a misreading."""
-    return any(
+    return len(word) <= MAX_WORD and any(
         zipf(word[:cut], language) >= COMPOUND_FLOOR
         and zipf(word[cut:], language) >= COMPOUND_FLOOR
         for cut in range(MIN_LENGTH, len(word) - MIN_LENGTH + 1)
