@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -192,13 +194,12 @@ def _enqueue(job: ExportJob) -> None:
         patience = {"retry_policy": PATIENT} if in_worker else {}
         try:
             build_export.apply_async((job.pk,), **patience)
-        except (BrokerError, OSError) as error:
+        except Exception as error:  # kombu also raises AttributeError when Redis dies mid-send
             logger.error("export %s could not be queued: %s", job.pk, error)
             if in_worker:
-                # It waits on, unsent; the sweep sends it once the queue answers again.
-                ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.QUEUED).update(
-                    dispatched_at=None
-                )
+                # The worker keeps trying in the background (the job stays marked as sent, so
+                # nothing else sends it meanwhile); the sweep is the backstop if it dies.
+                threading.Thread(target=_send_when_back, args=(job.pk,), daemon=True).start()
                 return
             # Redis is away: rather than a job queued for ever (and reused by every identical
             # request), it fails now, and its requester can retry it from the exports page.
@@ -207,15 +208,42 @@ def _enqueue(job: ExportJob) -> None:
     transaction.on_commit(send)
 
 
+def _send_when_back(job_id: int, tries: int = 300, pause: float = 2.0) -> None:
+    """Send a waiting job once the broker answers again (for about ten minutes), unless it
+    has started or ended meanwhile."""
+    from django.db import connection
+
+    from annotate.tasks import build_export
+
+    try:
+        for _ in range(tries):
+            time.sleep(pause)
+            if not ExportJob.objects.filter(
+                pk=job_id, status=ExportJob.Status.QUEUED, started_at__isnull=True
+            ).exists():
+                return
+            try:
+                build_export.apply_async((job_id,))
+            except Exception as error:  # still away
+                logger.info("export %s still not queued: %s", job_id, error)
+                continue
+            logger.warning("export %s queued once the job queue answered again", job_id)
+            return
+    finally:
+        connection.close()
+
+
 # How long a worker keeps trying to send the next job while the broker is away: about a
 # minute, in steps of up to 2 s (kombu's publish retry policy).
 PATIENT = {"max_retries": 30, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2}
 
 
 def _in_worker() -> bool:
-    from celery import current_task
+    """Whether this process is a Celery worker's (core.celery marks it when it starts):
+    `current_task` is not reliably set in the on-commit callbacks a task runs."""
+    from core.celery import IN_WORKER
 
-    return bool(current_task)
+    return IN_WORKER.is_set()
 
 
 def _fail_unless_queue_answers(job_id: int) -> None:
