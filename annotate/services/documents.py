@@ -63,6 +63,12 @@ def source_check(*, source_text: str, format: str, first_page: int | None) -> No
         )
     if not source_text.strip():
         raise Unprocessable("The text is empty.")
+    # Reading keeps a record per line: millions of one-letter lines would take gigabytes.
+    lines = source_text.count("\n") + 1
+    if lines > settings.IMPORT_MAX_LINES:
+        raise Unprocessable(
+            f"The text has {lines:,} lines; Glossa reads at most {settings.IMPORT_MAX_LINES:,}."
+        )
     if first_page is not None and not -100_000 < first_page < 100_000:
         raise ValidationError({"first_page": "Give the printed number of the first page."})
 

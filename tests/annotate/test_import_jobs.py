@@ -329,3 +329,15 @@ def test_a_large_w3c_import_is_anchored_by_the_worker(
     # Only its requester sees the job; a plain member's job is not on the text-import page.
     job = ImportJob.objects.get()
     assert api(roles["moderator"]).get(reverse("api-import", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_text_of_millions_of_short_lines_is_refused_at_once(
+    settings: Any, seminar: Seminar, owner: User
+) -> None:
+    """Reading keeps a record per line; 5 MB of one-letter lines would take gigabytes."""
+    body = {"seminar": seminar.slug, "preview": True, "source_text": "a\n" * 250_000}
+    response = api(owner).post("/api/v1/documents/", body, format="json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "The text has 250,001 lines; Glossa reads at most 200,000."
+    assert not ImportJob.objects.exists()
