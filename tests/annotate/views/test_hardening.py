@@ -121,9 +121,8 @@ class TestBodyLimit:
             login(client, roles[who])
             response = client.post(url, {**form, "source_text": big.decode()}, headers=HTMX)
             assert response.status_code == 413, who
-            assert (
-                "The request is 60 KB, larger than Glossa accepts: a file can be at most 20 KB" in response.text
-            )
+            assert "The request is 60 KB, larger than Glossa accepts" in response.text
+            assert "a file can be at most 20 KB" in response.text
         api = APIClient()
         api.force_authenticate(roles["owner"])
         body = {"seminar": document.seminar.slug, "preview": True, "source_text": big.decode()}
