@@ -62,7 +62,12 @@ def healthz_while(url: str, busy: threading.Event) -> list[float]:
 def preview(url: str, token: str, seminar: Seminar, fmt: str, text: str) -> tuple[float, int]:
     """Ask for the preview and wait for it (polling the job when it is one): seconds, status."""
     headers = {"Authorization": f"Token {token}"}
-    body = {"seminar": seminar.slug, "preview": True, "format": fmt, "source_text": text}
+    body: dict[str, Any] = {
+        "seminar": seminar.slug,
+        "preview": True,
+        "format": fmt,
+        "source_text": text,
+    }
     start = time.perf_counter()
     answer = requests.post(f"{url}/api/v1/documents/", json=body, headers=headers, timeout=900)
     if answer.status_code == 202:

@@ -126,5 +126,5 @@ class TestBodyLimit:
         api = APIClient()
         api.force_authenticate(roles["owner"])
         body = {"seminar": document.seminar.slug, "preview": True, "source_text": big.decode()}
-        response = api.post("/api/v1/documents/", body, format="json")
-        assert response.status_code == 413 and response.json()["code"] == "too_large"
+        answer = api.post("/api/v1/documents/", body, format="json")
+        assert answer.status_code == 413 and answer.json()["code"] == "too_large"
