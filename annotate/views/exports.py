@@ -23,7 +23,7 @@ from annotate.models import Annotation, ClaimStatus, Document, ExportJob
 from annotate.services import exports
 from core import policy
 from core.errors import ServiceError, TooManyRequests
-from core.http import render_page, signed_in_user
+from core.http import refuse_floods, render_page, signed_in_user
 from core.models import Seminar
 
 FORM_PAGE = "annotate/export_request.html"
@@ -130,6 +130,7 @@ def _refused(
 
 @login_required
 @require_POST
+@refuse_floods("export")
 def export_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An annotated edition of a text."""
     document, _ = policy.access_document(request.user, pk, seminar_slug=slug)
@@ -138,6 +139,7 @@ def export_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_floods("export")
 def claim_export_create(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
     """The record of one claim's discussion."""
     policy.access_seminar(request.user, slug)
@@ -149,6 +151,7 @@ def claim_export_create(request: HttpRequest, slug: str, aid: int) -> HttpRespon
 
 @login_required
 @require_POST
+@refuse_floods("export")
 def archive_create(request: HttpRequest, slug: str) -> HttpResponse:
     """The whole seminar as a zip: every edition, every claim record, the log."""
     seminar, _ = policy.access_seminar(request.user, slug)

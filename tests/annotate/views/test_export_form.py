@@ -123,7 +123,9 @@ def test_past_the_hourly_limit_the_form_says_so(
     refused = client.post(url(document), CHOSEN, headers=HX)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many exports: at most 1 in 1 hour." in refused.text
-    assert_kept(refused.text)
+    # Refused before any other work (core.http.refuse_floods): the message goes in above the
+    # form, which stays in the page as filled in.
+    assert refused["HX-Reswap"] == "afterbegin"
     assert ExportJob.objects.count() == 1
 
 
@@ -159,3 +161,22 @@ def test_the_exports_page_tells_which_exports_wait_their_turn(client: Client, fu
     page = login(client, full).get(reverse("exports"))
     assert page.text.count("Waiting for your earlier export to finish") == 2
     assert page.text.count('aria-label="Export progress"') == 1  # the one with Celery
+
+
+def test_an_export_flood_is_refused_before_any_other_work(
+    client: Client,
+    document: Document,
+    roles: dict[str, User],
+    settings: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    """Past the hourly limit, further requests cost a Redis read or two: no form, no page."""
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "export": (1, 3600)}
+    login(client, roles["member"])
+    url = reverse("export-create", args=[document.seminar.slug, document.pk])
+    assert client.post(url, {"format": "html"}).status_code == 302
+    assert client.post(url, {"format": "markdown"}).status_code == 429  # counted, refused
+    with django_assert_max_num_queries(0):  # FloodGateMiddleware: before session and user
+        refused = client.post(url, {"format": "tei"})
+    assert refused.status_code == 429 and "Too many exports" in refused.text
+    assert refused["Retry-After"]
