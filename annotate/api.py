@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotate import access
 from annotate.ingest.types import Ingested
 from annotate.models import Document, ImportJob, Revision
 from annotate.services import documents, imports
@@ -301,7 +302,7 @@ class ImportJobDetail(APIView):
         "the preview or the published document",
     )
     def get(self, request: Request, pk: int) -> Response:
-        job = imports.import_of(signed_in_user(request), pk)
+        job = access.access_import(request.user, pk)
         return Response(ImportJobSerializer(job).data)
 
 

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -228,19 +227,6 @@ def too_long_message() -> str:
         f"Reading this text took longer than {settings.IMPORT_TIME_LIMIT} seconds, so it was "
         "stopped. Check that it is a text in the format chosen, or split it into parts."
     )
-
-
-def import_of(user: User, pk: int) -> ImportJob:
-    """The member's own job, while they may still do what it does in the seminar (edit its
-    texts; for W3C annotations, take part); else 404."""
-    job = ImportJob.objects.select_related("seminar", "document").filter(pk=pk).first()
-    if job is None or job.requested_by_id != user.pk:
-        raise Http404("No such import.")
-    membership = policy.membership_of(user, job.seminar)
-    needs = Action.PARTICIPATE if job.kind == ImportJob.Kind.ANNOTATIONS else Action.EDIT_TEXTS
-    if membership is None or not policy.role_allows(membership.role, needs):
-        raise Http404("No such import.")
-    return job
 
 
 def imports_sweep(*, now: Any = None) -> int:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from redis.exceptions import RedisError
 
-from annotate import rendering, selectors
+from annotate import access, rendering, selectors
 from annotate.forms import CorrectionForm, ImportForm
 from annotate.ingest.types import Ingested
 from annotate.models import Annotation, ClaimStatus, Document, ImportJob, Revision
@@ -137,7 +137,7 @@ def _published(request: HttpRequest, document: Document) -> HttpResponse:
 def import_job(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A long text being read: its progress (polled by htmx, refreshed without it), then the
     preview, the published text, or what went wrong, with the form as the editor sent it."""
-    job = imports.import_of(signed_in_user(request), pk)
+    job = access.access_import(request.user, pk)
     if job.seminar.slug != slug:
         raise Http404("No such import.")
     seminar, membership = policy.access_seminar(request.user, slug, Action.EDIT_TEXTS)
