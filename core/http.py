@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
@@ -69,6 +69,13 @@ def flood_refusal(error: TooManyRequests) -> HttpResponse:
         status=429,
         headers={"Retry-After": str(error.retry_after), "HX-Reswap": "afterbegin"},
     )
+
+
+def with_retry_after[R: HttpResponseBase](response: R, error: Exception | None) -> R:
+    """The response, saying when to try again if a rate limit refused the request."""
+    if isinstance(error, TooManyRequests):
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def client_of(request: HttpRequest) -> str:

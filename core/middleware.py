@@ -16,8 +16,8 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core import ratelimit
-from core.errors import ServiceError, TooManyRequests
-from core.http import client_of, flood_refusal
+from core.errors import ServiceError
+from core.http import client_of, flood_refusal, with_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -72,28 +72,24 @@ class ServiceErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, ServiceError) or request.path.startswith("/api/"):
             return None
-        headers = {}
-        if isinstance(exception, TooManyRequests):
-            headers["Retry-After"] = str(exception.retry_after)
+        response: HttpResponse
         if request.headers.get("HX-Request"):
-            return HttpResponse(
+            response = HttpResponse(
                 f'<p class="message message-error" role="alert">{escape(exception.message)}</p>',
                 status=exception.status,
-                headers={**headers, "HX-Reswap": "afterbegin"},
+                headers={"HX-Reswap": "afterbegin"},
             )
+            return with_retry_after(response, exception)
         messages.error(request, exception.message)
         back = request.headers.get("Referer", "")
         if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-            response = HttpResponseRedirect(back)
-            for name, value in headers.items():
-                response[name] = value
-            return response
-        return HttpResponse(
+            return with_retry_after(HttpResponseRedirect(back), exception)
+        response = HttpResponse(
             escape(exception.message),
             status=exception.status,
-            headers=headers,
             content_type="text/plain; charset=utf-8",
         )
+        return with_retry_after(response, exception)
 
 
 class FloodGateMiddleware:

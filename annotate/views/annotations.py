@@ -20,9 +20,9 @@ from annotate.forms import AnnotationForm, ReplyForm
 from annotate.models import Annotation, Document, Reply, Revision
 from annotate.services import annotations as service
 from core import policy
-from core.errors import ServiceError, TooManyRequests
+from core.errors import ServiceError
 from core.forms import apply_errors
-from core.http import refuse_floods, render_page, signed_in_user
+from core.http import refuse_floods, render_page, signed_in_user, with_retry_after
 from core.models import Membership, User
 from core.policy import Action
 
@@ -318,8 +318,7 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
         apply_errors(form, error)
         return _card(request, annotation, membership, status=422, editing=form)
     except ServiceError as error:  # a 429 keeps what was typed, in the form
-        return _refused(
-            error,
+        return with_retry_after(
             _card(
                 request,
                 annotation,
@@ -328,17 +327,10 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
                 error=error.message,
                 editing=form,
             ),
+            error,
         )
     oob = _oob_blocks(request, document, revision, [(annotation.start or 0, annotation.end or 0)])
     return _card(request, annotation, membership, extra_html=oob)
-
-
-def _refused(error: ServiceError, response: HttpResponse) -> HttpResponse:
-    """A card shown again after a service refused a change: when a limit refused it, it says
-    when to try again."""
-    if isinstance(error, TooManyRequests):
-        response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 @login_required
@@ -424,7 +416,9 @@ def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> 
             "reply_edit": form,
             "error": error.message,
         }
-        return _refused(error, _card(request, annotation, membership, status=error.status, **edit))
+        return with_retry_after(
+            _card(request, annotation, membership, status=error.status, **edit), error
+        )
     return _card(request, annotation, membership)
 
 

@@ -23,7 +23,7 @@ from annotate.models import Annotation, ClaimStatus, Document, ExportJob
 from annotate.services import exports
 from core import policy
 from core.errors import ServiceError, TooManyRequests
-from core.http import refuse_floods, render_page, signed_in_user
+from core.http import refuse_floods, render_page, signed_in_user, with_retry_after
 from core.models import Seminar
 
 FORM_PAGE = "annotate/export_request.html"
@@ -57,13 +57,7 @@ def _list(request: HttpRequest, error: ServiceError | None = None) -> HttpRespon
         partial="jobs",
         status=error.status if error else 200,
     )
-    return _retry_after(response, error)
-
-
-def _retry_after(response: HttpResponse, error: Exception | None) -> HttpResponse:
-    if isinstance(error, TooManyRequests):
-        response["Retry-After"] = str(error.retry_after)
-    return response
+    return with_retry_after(response, error)
 
 
 def _options(post: QueryDict) -> dict[str, Any]:
@@ -125,7 +119,7 @@ def _refused(
     }
     status = error.status if isinstance(error, ServiceError) else 422
     response = render_page(request, FORM_PAGE, context, partial="form", status=status)
-    return _retry_after(response, error)
+    return with_retry_after(response, error)
 
 
 @login_required

@@ -26,9 +26,9 @@ from annotate.models import Annotation, ClaimStatus, Document, ImportJob, Revisi
 from annotate.services import documents, imports
 from annotate.views.annotations import reader_blocks
 from core import policy
-from core.errors import ServiceError, TooManyRequests
+from core.errors import ServiceError
 from core.forms import apply_errors
-from core.http import render_page, signed_in_user
+from core.http import render_page, signed_in_user, with_retry_after
 from core.models import Membership
 from core.policy import Action
 
@@ -112,9 +112,7 @@ def document_import(request: HttpRequest, slug: str) -> HttpResponse:
         response = render_page(
             request, IMPORT_PAGE, context, partial="preview", status=error.status
         )
-        if isinstance(error, TooManyRequests):
-            response["Retry-After"] = str(error.retry_after)
-        return response
+        return with_retry_after(response, error)
     context["form"] = _filled_form(request.POST.dict(), source)
     if isinstance(result, ImportJob):
         context["job"] = result

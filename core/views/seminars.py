@@ -21,7 +21,7 @@ from core.forms import (
     SeminarForm,
     apply_errors,
 )
-from core.http import render_page, signed_in_user
+from core.http import render_page, signed_in_user, with_retry_after
 from core.models import Invitation, InviteLink, Membership, Seminar
 from core.policy import Action
 from core.services import invitations, seminars
@@ -59,8 +59,7 @@ def seminar_create(request: HttpRequest) -> HttpResponse:
         except TooManyRequests as error:
             form.add_error(None, error.message)
             response = render_page(request, "core/seminar_form.html", {"form": form}, status=429)
-            response["Retry-After"] = str(error.retry_after)
-            return response
+            return with_retry_after(response, error)
         else:
             messages.success(request, f"{seminar.name} is ready. Invite people to read with you.")
             return redirect(seminar)
@@ -257,9 +256,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
             response = _answer(
                 request, seminar, membership, "invites", status=error.status, person_form=form
             )
-            if limited:
-                response["Retry-After"] = str(getattr(error, "retry_after", 60))
-            return response
+            return with_retry_after(response, error)
         else:
             return _answer(
                 request,
