@@ -37,7 +37,7 @@ def test_an_import_job_is_seen_by_its_requester_while_they_may_do_what_it_does(
         ("moderator", "annotations"),
         ("member", "annotations"),
     }
-    viewers = [*roles.values(), other, AnonymousUser()]
+    viewers: list[User | AnonymousUser] = [*roles.values(), other, AnonymousUser()]
     for viewer in viewers:
         one = {job.pk for job in jobs.values() if access.import_visible(viewer, job)}
         assert set(access.imports_visible(viewer).values_list("pk", flat=True)) == one

@@ -11,41 +11,16 @@ the whole test process) do not blur the growth.
 
 from __future__ import annotations
 
-import gc
 import random
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import wordfreq
 
-from annotate.ingest import IngestError, consistency_problems, ingest
-from annotate.ingest import suspects as suspects_module
+from annotate.ingest import consistency_problems, ingest
+from tests.annotate.ingest.shapes import cpu_time, lines, nested, repeat
 
 SIZES = (10_000, 100_000, 1_000_000)
 MAX_RATIO = 20
-
-
-def repeat(unit: str) -> Callable[[int], str]:
-    return lambda n: unit * -(-n // len(unit))
-
-
-def nested(opening: str, middle: str, closing: str) -> Callable[[int], str]:
-    return lambda n: (
-        opening * (n // 2 // len(opening)) + middle + closing * (n // 2 // len(closing))
-    )
-
-
-def lines(make_line: Callable[[int], str]) -> Callable[[int], str]:
-    def make(n: int) -> str:
-        out: list[str] = []
-        size = 0
-        while size < n:
-            out.append(make_line(len(out)))
-            size += len(out[-1]) + 1
-        return "\n".join(out) + "\n"
-
-    return make
 
 
 def random_words(n: int) -> str:
@@ -119,25 +94,9 @@ ROWS: list[tuple[str, str, int, float]] = []
 
 
 def _timed(text: str, fmt: str) -> float:
-    for cached in (
-        suspects_module.zipf,
-        suspects_module.variants,
-        suspects_module.ranked_variants,
-        suspects_module.suggestions_for,
-    ):
-        cached.cache_clear()
-    getattr(wordfreq, "_wf_cache", {}).clear()  # wordfreq's own memo of word_frequency()
-    gc.collect()
-    gc.disable()
-    start = time.process_time()
-    try:
-        result = ingest(text, fmt)
+    elapsed, result = cpu_time(text, fmt)
+    if result is not None:
         assert consistency_problems(result) == []
-    except IngestError as error:
-        assert error.code == "empty"
-    finally:
-        elapsed = time.process_time() - start
-        gc.enable()
     return elapsed
 
 

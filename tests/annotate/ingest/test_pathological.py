@@ -14,16 +14,13 @@ tests/bench/test_ingest_pathological.py runs more shapes up to 1 MB.
 
 from __future__ import annotations
 
-import gc
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-import wordfreq
 
-from annotate.ingest import SNIFF_CHARS, Ingested, IngestError, consistency_problems, ingest
-from annotate.ingest import suspects as suspects_module
+from annotate.ingest import SNIFF_CHARS, Ingested, consistency_problems, ingest
+from tests.annotate.ingest.shapes import cpu_time, lines, nested, repeat
 
 RATIO = 8
 
@@ -38,26 +35,6 @@ class Case:
     @property
     def id(self) -> str:
         return f"{self.name}-{self.format}"
-
-
-def repeat(unit: str) -> Callable[[int], str]:
-    return lambda n: unit * -(-n // len(unit))
-
-
-def nested(opening: str, middle: str, closing: str) -> Callable[[int], str]:
-    return lambda n: opening * (n // 2) + middle + closing * (n // 2)
-
-
-def lines(make_line: Callable[[int], str]) -> Callable[[int], str]:
-    def make(n: int) -> str:
-        out: list[str] = []
-        size = 0
-        while size < n:
-            out.append(make_line(len(out)))
-            size += len(out[-1]) + 1
-        return "\n".join(out) + "\n"
-
-    return make
 
 
 CASES = [
@@ -93,34 +70,12 @@ CASES = [
 ]
 
 
-def _clear_caches() -> None:
-    """Word-frequency answers are cached: time every run from a cold start alike."""
-    for cached in (
-        suspects_module.zipf,
-        suspects_module.variants,
-        suspects_module.ranked_variants,
-        suspects_module.suggestions_for,
-    ):
-        cached.cache_clear()
-    getattr(wordfreq, "_wf_cache", {}).clear()  # wordfreq's own memo of word_frequency()
-
-
 def _timed(text: str, fmt: str, rounds: int) -> tuple[float, Ingested | None]:
     """The best CPU time of a few runs, and the result (None when nothing is left to read)."""
     best = float("inf")
     result: Ingested | None = None
     for _ in range(rounds):
-        _clear_caches()
-        # The collector's pauses grow with everything the test process holds, not the input.
-        gc.disable()
-        start = time.process_time()
-        try:
-            result = ingest(text, fmt)
-        except IngestError as error:
-            assert error.code == "empty"
-        finally:
-            elapsed = time.process_time() - start
-            gc.enable()
+        elapsed, result = cpu_time(text, fmt)
         best = min(best, elapsed)
     return best, result
 
