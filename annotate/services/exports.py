@@ -49,6 +49,7 @@ from core.errors import TooManyRequests
 from core.http import site_request
 from core.models import Seminar, User
 from core.policy import Action
+from core.services.accounts import member_lock
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -116,7 +117,7 @@ def export_request(
     ).hexdigest()
     ratelimit.check(user.pk, "export")
     with transaction.atomic():
-        _lock_member(user.pk)  # concurrent requests by one member are counted one at a time
+        member_lock(user_id=user.pk)  # concurrent requests by one member are counted one at a time
         active = ExportJob.objects.filter(requested_by=user, status__in=ACTIVE)
         running = active.filter(fingerprint=fingerprint).first()
         if running:
@@ -137,13 +138,6 @@ def export_request(
     return job
 
 
-def _lock_member(user_id: int) -> None:
-    """Hold the member's row until the transaction ends: whoever decides about their jobs
-    (ask, retry, send the next) waits here. FOR NO KEY UPDATE does not block rows that
-    merely refer to the member (their notifications, annotations, this job)."""
-    list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
-
-
 def _refuse_past_cap(active: int) -> None:
     if active >= settings.EXPORT_MAX_ACTIVE:
         raise TooManyRequests(
@@ -155,7 +149,7 @@ def _refuse_past_cap(active: int) -> None:
 
 def _dispatch_next(user_id: int) -> ExportJob | None:
     """Send the member's oldest waiting job to Celery, unless one of theirs is already there
-    (queued or being built); the job sent, if any. Under _lock_member()."""
+    (queued or being built); the job sent, if any. Under member_lock()."""
     mine = ExportJob.objects.filter(requested_by_id=user_id, status__in=ACTIVE)
     if mine.filter(dispatched_at__isnull=False).exists():
         return None
@@ -175,7 +169,7 @@ def _dispatch_next(user_id: int) -> ExportJob | None:
 def export_dispatch_next(*, user_id: int) -> ExportJob | None:
     """One of the member's jobs ended (or was found waiting): send the next, if it is due."""
     with transaction.atomic():
-        _lock_member(user_id)
+        member_lock(user_id=user_id)
         return _dispatch_next(user_id)
 
 
@@ -316,7 +310,7 @@ def export_retry(*, job: ExportJob, user: User) -> ExportJob:
         raise policy.PermissionDenied("Only who asked for an export can retry it.")
     ratelimit.check(user.pk, "export")
     with transaction.atomic():
-        _lock_member(user.pk)
+        member_lock(user_id=user.pk)
         job = ExportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ExportJob.Status.FAILED:
             return job
@@ -490,7 +484,7 @@ def exports_sweep(*, now: Any = None) -> int:
         status=ExportJob.Status.QUEUED, started_at__isnull=True, dispatched_at__lt=lost
     ):
         with transaction.atomic():
-            _lock_member(job.requested_by_id)
+            member_lock(user_id=job.requested_by_id)
             if ExportJob.objects.filter(
                 pk=job.pk, status=ExportJob.Status.QUEUED, dispatched_at__lt=lost
             ).update(dispatched_at=now):

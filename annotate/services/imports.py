@@ -37,6 +37,7 @@ from core.errors import ServiceError, TooManyRequests, Unprocessable
 from core.http import site_request
 from core.models import Seminar, User
 from core.policy import Action
+from core.services.accounts import member_lock
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +135,7 @@ def _job_create(
 ) -> ImportJob:
     """A queued job, unless the member already has IMPORT_MAX_ACTIVE of them (429)."""
     with transaction.atomic():
-        # One member's requests queue here one at a time, so parallel ones cannot all pass
-        # the count below.
-        User.objects.select_for_update().filter(pk=user.pk).first()
+        member_lock(user_id=user.pk)  # parallel requests cannot all pass the count below
         active = ImportJob.objects.filter(requested_by=user, status__in=ACTIVE).count()
         if active >= settings.IMPORT_MAX_ACTIVE:
             raise TooManyRequests(

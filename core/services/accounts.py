@@ -18,6 +18,13 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
+def member_lock(*, user_id: int) -> None:
+    """Hold the user's row until the transaction ends, so that one member's concurrent
+    requests for a limited thing (their export or import jobs) are decided one at a time. FOR
+    NO KEY UPDATE does not block rows that merely refer to the user (their new job, say)."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk"))
+
+
 def user_signup(*, username: str, email: str, password: str, display_name: str = "") -> User:
     """Create an account (emailed invitations are taken through their signed link)."""
     user = User(username=username, email=email, display_name=display_name.strip())
