@@ -800,7 +800,8 @@ class AnnotationImport(W3CView):
             raise Unprocessable("This text has no revision to annotate yet.")
         raw = w3c.import_items(request.data)
         user = signed_in_user(request)
-        if imports.annotations_too_many(raw):
+        body_size = int(request.META.get("CONTENT_LENGTH") or 0)
+        if imports.annotations_too_many(raw, body_size):
             job = imports.annotations_import_request(document=document, user=user, items=raw)
             body = ImportJobSerializer(job).data
             return Response(

@@ -199,7 +199,7 @@ IMPORT_MAX_ACTIVE = env_int("IMPORT_MAX_ACTIVE", 2)
 IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 24)  # finished jobs (and their sources) go then
 # A source with more lines is refused (422): a 5 MB text of short lines would take gigabytes.
 IMPORT_MAX_LINES = env_int("IMPORT_MAX_LINES", 200_000)
-# W3C annotation imports larger than this (items, or characters of JSON) are anchored by a job.
+# W3C annotation imports larger than this (items, or bytes of request body) are anchored by a job.
 W3C_IMPORT_INLINE_MAX_ITEMS = env_int("W3C_IMPORT_INLINE_MAX_ITEMS", 200)
 W3C_IMPORT_INLINE_MAX_CHARS = env_int("W3C_IMPORT_INLINE_MAX_CHARS", 200_000)
 

@@ -6,7 +6,7 @@ The import page and POST /api/v1/documents/ both call `text_preview_request` or
 `text_publish_request`; each counts against the member's limit (core.ratelimit, actions
 "text_preview" and "text_import") and returns either the finished result or the job to watch.
 W3C annotations from elsewhere (POST /api/v1/documents/{id}/import-annotations/) go the same
-way past W3C_IMPORT_INLINE_MAX_ITEMS items or W3C_IMPORT_INLINE_MAX_CHARS of JSON. A member has
+way past W3C_IMPORT_INLINE_MAX_ITEMS items or W3C_IMPORT_INLINE_MAX_CHARS bytes of body. A member has
 at most IMPORT_MAX_ACTIVE jobs waiting or running. `import_run` is idempotent: a
 job already finished is left as it is, and a publication creates its document in the same
 transaction that marks the job done.
@@ -252,12 +252,14 @@ def imports_sweep(*, now: Any = None) -> int:
 # --- W3C annotations -----------------------------------------------------------------------
 
 
-def annotations_too_many(items: list[Any]) -> bool:
+def annotations_too_many(items: list[Any], body_size: int) -> bool:
     """Whether anchoring these annotations is work for a job rather than a request: many of
-    them, or long quotes (fuzzy anchoring grows with the quote)."""
-    if len(items) > settings.W3C_IMPORT_INLINE_MAX_ITEMS:
-        return True
-    return len(json.dumps(items)) > settings.W3C_IMPORT_INLINE_MAX_CHARS
+    them, or a large body (long quotes: fuzzy anchoring grows with the quote). `body_size` is
+    the request's, as sent: the items are not serialised again to measure them."""
+    return (
+        len(items) > settings.W3C_IMPORT_INLINE_MAX_ITEMS
+        or body_size > settings.W3C_IMPORT_INLINE_MAX_CHARS
+    )
 
 
 def annotations_import_request(*, document: Document, user: User, items: list[Any]) -> ImportJob:
