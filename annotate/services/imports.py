@@ -6,8 +6,8 @@ The import page and POST /api/v1/documents/ both call `text_preview_request` or
 `text_publish_request`; each counts against the member's limit (core.ratelimit, actions
 "text_preview" and "text_import") and returns either the finished result or the job to watch.
 W3C annotations from elsewhere (POST /api/v1/documents/{id}/import-annotations/) go the same
-way past W3C_IMPORT_INLINE_MAX_ITEMS items or W3C_IMPORT_INLINE_MAX_CHARS bytes of body. A member has
-at most IMPORT_MAX_ACTIVE jobs waiting or running. `import_run` is idempotent: a
+way past W3C_IMPORT_INLINE_MAX_ITEMS items or W3C_IMPORT_INLINE_MAX_CHARS bytes of body. A
+member has at most IMPORT_MAX_ACTIVE jobs waiting or running. `import_run` is idempotent: a
 job already finished is left as it is, and a publication creates its document in the same
 transaction that marks the job done.
 """
