@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework.request import Request
 
 from core import ratelimit
@@ -80,8 +84,6 @@ def with_retry_after[R: HttpResponseBase](response: R, error: Exception | None) 
 
 def client_of(request: HttpRequest) -> str:
     """ratelimit.client_key() of the request's session cookie ("" without one)."""
-    from django.conf import settings
-
     session = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     return ratelimit.client_key(session) if session else ""
 
@@ -94,10 +96,6 @@ def client_address(request: HttpRequest) -> str:
     the one the proxy added (those before it are whatever the client sent). An IPv6 client
     counts as its /64, which one host usually holds whole and could otherwise rotate through.
     """
-    import ipaddress
-
-    from django.conf import settings
-
     remote = request.META.get("REMOTE_ADDR", "")
     candidates = [remote]
     if settings.SECURE_PROXY_SSL_HEADER:
@@ -125,10 +123,6 @@ def signed_in_user(request: HttpRequest | Request) -> User:
 def site_request() -> HttpRequest:
     """A request standing for the site (SITE_URL), for building absolute URLs outside a
     request: in Celery tasks."""
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
-
     parts = urlsplit(settings.SITE_URL)
     request = HttpRequest()
     request.META["HTTP_HOST"] = parts.netloc
@@ -142,8 +136,6 @@ def site_request() -> HttpRequest:
 def safe_next(request: HttpRequest, default: str) -> str:
     """Where a form's `next` asks to go, if it is on this site; else `default`. Every view
     that follows a `next` goes through here, so none can be made an open redirect."""
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next") or request.GET.get("next") or ""
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
