@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
+from annotate.models import Document
+from annotate.services.documents import document_import
 from core.models import Role, Seminar, User
 from core.runtime import BASE_DIR, with_database
 from tests.factories import PASSWORD, make_seminar, make_user, member
@@ -113,6 +115,25 @@ def roles(seminar: Seminar) -> dict[str, User]:
         "observer": member(seminar, Role.OBSERVER, username="oscar"),
         "outsider": make_user(username="nadia"),
     }
+
+
+SAMPLE = BASE_DIR / "annotate" / "samples" / "hungarian-revolution-1956-superpowers.ocr.txt"
+
+
+@pytest.fixture(scope="session")
+def sample_text() -> str:
+    return SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def document(seminar: Seminar, owner: User, sample_text: str) -> Document:
+    return document_import(
+        seminar=seminar,
+        user=owner,
+        title="The Hungarian Revolution of 1956 and the Superpowers",
+        source_text=sample_text,
+        format="ocr",
+    )
 
 
 def login(client: Client, user: User) -> Client:

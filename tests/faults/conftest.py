@@ -25,7 +25,6 @@ import pytest
 import requests
 
 from core.runtime import BASE_DIR, create_database
-from tests.annotate.conftest import document, sample_text  # noqa: F401  (fixtures)
 
 FIGURES: list[str] = []
 
