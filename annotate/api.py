@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotate import access
+from annotate import access, selectors
 from annotate.ingest.types import Ingested
 from annotate.models import Document, ImportJob, Revision
 from annotate.services import documents, imports
@@ -309,8 +309,8 @@ class ImportJobDetail(APIView):
 class DocumentDetail(APIView):
     @extend_schema(responses=DocumentSerializer, summary="A text and its current revision")
     def get(self, request: Request, pk: int) -> Response:
-        document, _ = policy.access_document(request.user, pk)
-        return Response(DocumentSerializer(document).data)
+        document, _ = access.access_document(request.user, pk)
+        return Response(DocumentSerializer(selectors.with_text(document)).data)
 
 
 class RevisionList(APIView):
@@ -319,7 +319,7 @@ class RevisionList(APIView):
         summary="Every revision of a text: who, when, why",
     )
     def get(self, request: Request, pk: int) -> Response:
-        document, _ = policy.access_document(request.user, pk)
+        document, _ = access.access_document(request.user, pk)
         revisions = document.revisions.select_related("created_by").order_by("number")
         return Response(RevisionSummarySerializer(revisions, many=True).data)
 
@@ -333,7 +333,8 @@ class RevisionList(APIView):
         summary="Correct the current revision (editors); makes a new revision",
     )
     def post(self, request: Request, pk: int) -> Response:
-        document, _ = policy.access_document(request.user, pk, Action.EDIT_TEXTS)
+        document, _ = access.access_document(request.user, pk, Action.EDIT_TEXTS)
+        selectors.with_text(document)
         body = {"edits": request.data} if isinstance(request.data, list) else request.data
         params = CorrectionSerializer(data=body)
         params.is_valid(raise_exception=True)
@@ -351,6 +352,6 @@ class RevisionList(APIView):
 class RevisionDetail(APIView):
     @extend_schema(responses=RevisionSerializer, summary="One revision of a text")
     def get(self, request: Request, pk: int, number: int) -> Response:
-        document, _ = policy.access_document(request.user, pk)
+        document, _ = access.access_document(request.user, pk)
         revision = get_object_or_404(document.revisions.select_related("created_by"), number=number)
         return Response(RevisionSerializer(revision).data)

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotate import access
 from annotate.models import ExportJob
 from annotate.services import exports
 from core import policy
@@ -97,7 +98,7 @@ def _seminar(user: Any, key: str) -> Seminar:
 
 
 def _job(request: Request, pk: int) -> ExportJob:
-    return exports.export_of(signed_in_user(request), pk)
+    return access.access_export(request.user, pk)
 
 
 class ExportList(APIView):
@@ -118,9 +119,9 @@ class ExportList(APIView):
         user = signed_in_user(request)
         target: dict[str, Any] = {}
         if data["kind"] == ExportJob.Kind.EDITION and data.get("document"):
-            target["document"], _ = policy.access_document(user, data["document"])
+            target["document"], _ = access.access_document(user, data["document"])
         elif data["kind"] == ExportJob.Kind.CLAIM and data.get("claim"):
-            target["claim"] = exports.claim_for(user, data["claim"])
+            target["claim"], _ = access.access_claim(user, data["claim"], whole=True)
         elif data["kind"] == ExportJob.Kind.ARCHIVE and data.get("seminar"):
             target["seminar"] = _seminar(user, data["seminar"])
         job = exports.export_request(

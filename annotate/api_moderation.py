@@ -7,13 +7,10 @@ may not see it, 403 for a member without the role), parses its input, calls one 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.db.models import Prefetch
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -26,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotate import selectors, w3c
+from annotate import access, selectors, w3c
 from annotate.models import (
     Annotation,
     ClaimStatus,
@@ -41,7 +38,6 @@ from annotate.services import moderation
 from core import policy
 from core.api.errors import error
 from core.http import signed_in_user
-from core.models import Membership, Seminar, User
 from core.policy import Action
 
 MAX_ID = 2**63 - 1
@@ -50,22 +46,8 @@ NOT_A_CLAIM = error("Not a claim")
 QUEUE_LIMIT = 100  # items of each kind the queue lists; its counts are the totals
 # What moderators may set a claim to (only its author withdraws it).
 SETTABLE_STATUSES = [c for c in ClaimStatus.choices if c[0] != ClaimStatus.WITHDRAWN]
-# The actions annotate.services.moderation writes to the log (and core.services.seminars:
-# removing members, revoking the invitations of who left or lost the role to make them).
-LOG_ACTIONS = (
-    "set_claim_status",
-    "rule_accept",
-    "rule_dismiss",
-    "dismiss_flag",
-    "hide",
-    "restore",
-    "lock",
-    "unlock",
-    "remove_member",
-    "revoke_invites",
-)
-LOG_TARGETS = ("annotation", "reply", "dispute", "flag", "user")
-STANCE_NAMES = ("supports", "disputes", "asks")
+LOG_ACTIONS = tuple(ModerationEvent.Action.values)
+LOG_TARGETS = tuple(ModerationEvent.Target.values)
 STATUS_HELP = f"A claim's status: {', '.join(ClaimStatus.values)}"
 
 
@@ -78,175 +60,42 @@ def _choice(choices: list[tuple[str, str]], what: str, **kwargs: Any) -> seriali
     )
 
 
-# --- Finding what a request acts on ----------------------------------------------------------
-
-
-def _can_see(user: User, annotation: Annotation) -> bool:
-    return annotation.visibility == Annotation.Visibility.SEMINAR or annotation.author_id == user.pk
-
-
-def _is_moderator(membership: Membership) -> bool:
-    return policy.role_allows(membership.role, Action.MODERATE)
-
-
-def _membership(user: User, seminar: Seminar, what: str) -> Membership:
-    """The user's membership of the seminar a thing belongs to; 404 if they have none."""
-    membership = policy.membership_of(user, seminar)
-    if membership is None:
-        raise Http404(f"No such {what}.")
-    return membership
-
-
-def _claim(
-    request: Request, pk: int, action: Action = Action.VIEW
-) -> tuple[Annotation, Membership]:
-    """A claim the user may see (not deleted, not someone else's private one) and the role."""
-    user = signed_in_user(request)
-    claim = (
-        Annotation.objects.select_related("seminar", "author", "document")
-        .filter(pk=pk, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True)
-        .first()
-    )
-    if claim is None or not _can_see(user, claim):
-        raise Http404("No such claim.")
-    membership = _membership(user, claim.seminar, "claim")
-    policy.require(membership, action)
-    return claim, membership
-
-
-def _annotation(request: Request, pk: int) -> tuple[Annotation, Membership]:
-    """An annotation the user can see; a deleted one only while it holds up a thread."""
-    user = signed_in_user(request)
-    annotation = Annotation.objects.select_related("seminar").filter(pk=pk).first()
-    if (
-        annotation is None
-        or not _can_see(user, annotation)
-        or (annotation.is_deleted and not annotation.replies.exists())
-    ):
-        raise Http404("No such annotation.")
-    return annotation, _membership(user, annotation.seminar, "annotation")
-
-
-def _reply(request: Request, pk: int) -> tuple[Reply, Membership]:
-    """A reply in a thread the user can see; a deleted one only while others answer it."""
-    user = signed_in_user(request)
-    reply = Reply.objects.select_related("annotation__seminar").filter(pk=pk).first()
-    if (
-        reply is None
-        or not _can_see(user, reply.annotation)
-        or (reply.deleted_at is not None and not reply.children.exists())
-    ):
-        raise Http404("No such reply.")
-    return reply, _membership(user, reply.annotation.seminar, "reply")
-
-
-def _dispute(request: Request, pk: int) -> tuple[Dispute, Membership]:
-    """A dispute of a claim the user can see."""
-    user = signed_in_user(request)
-    dispute = Dispute.objects.select_related("claim__seminar").filter(pk=pk).first()
-    if dispute is None or not _can_see(user, dispute.claim):
-        raise Http404("No such dispute.")
-    return dispute, _membership(user, dispute.claim.seminar, "dispute")
-
-
-def _flag(request: Request, pk: int) -> tuple[Flag, Membership]:
-    user = signed_in_user(request)
-    flag = Flag.objects.select_related("seminar").filter(pk=pk).first()
-    if flag is None:
-        raise Http404("No such flag.")
-    return flag, _membership(user, flag.seminar, "flag")
-
-
 # --- Reads -----------------------------------------------------------------------------------
+# What a request acts on is found by annotate.access (404 for what the viewer may not see or act
+# on, then 403 without the role); the claims and the queue are annotate.selectors', as on the
+# pages.
 
 
-def _count(rows: QuerySet[Any], group: str, counted: str, *, distinct: bool = False) -> Coalesce:
-    """A correlated count per row (a subquery, so several counts never multiply each other)."""
-    numbers = rows.order_by().values(group).annotate(n=Count(counted, distinct=distinct))
-    return Coalesce(Subquery(numbers.values("n")), 0)
-
-
-def claims_visible(user: User, seminar: Seminar) -> QuerySet[Annotation]:
-    """The seminar's live claims this member may see, with stance and open-dispute counts.
-
-    A stance counts members, not replies; deleted and hidden replies take no stance.
-    """
-    replies = Reply.objects.filter(annotation=OuterRef("pk"), deleted_at__isnull=True, hidden=False)
-    stances = {
-        f"n_{name}": _count(replies.filter(stance=name), "annotation", "author", distinct=True)
-        for name in STANCE_NAMES
-    }
-    open_disputes = Dispute.objects.filter(claim=OuterRef("pk"), status=Dispute.Status.OPEN)
-    return (
-        Annotation.objects.filter(
-            seminar=seminar, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True
-        )
-        .filter(Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user))
-        .select_related("author", "seminar")
-        .annotate(**stances, n_open_disputes=_count(open_disputes, "claim", "pk"))
+def _claim_filters(request: Request) -> selectors.ClaimFilters:
+    """The API's parsing of the claims list's query (400 for what it cannot use)."""
+    query = request.query_params
+    problems: dict[str, str] = {}
+    wanted = query.get("status", "")
+    if wanted and wanted not in ClaimStatus.values:
+        problems["status"] = f"Filter by status: {', '.join(ClaimStatus.values)}."
+    document = query.get("document", "")
+    if document and not (document.isdigit() and len(document) <= 18):
+        problems["document"] = "`document` is a text's id (a whole number)."
+    sort = query.get("sort", "activity")
+    if sort not in ("activity", "contested"):
+        problems["sort"] = "Sort by activity (newest first) or contested (most disputed)."
+    if problems:
+        raise ValidationError(problems)
+    return selectors.ClaimFilters(
+        status=wanted,
+        document=int(document) if document else None,
+        member=query.get("member", "")[:150],
+        sort=sort,
     )
 
 
-def _with_status(claims: QuerySet[Annotation], wanted: str) -> QuerySet[Annotation]:
-    # A claim made before it had a status has "" there, which means open.
-    if wanted == ClaimStatus.OPEN:
-        return claims.filter(claim_status__in=[ClaimStatus.OPEN, ""])
-    return claims.filter(claim_status=wanted)
+def _context(request: Request, viewer: access.Viewer) -> dict[str, Any]:
+    return {"request": request, "viewer": viewer}
 
 
-@dataclass(frozen=True)
-class ClaimFilters:
-    status: str = ""
-    document: int | None = None
-    member: str = ""
-    sort: str = "activity"
-
-    @classmethod
-    def from_request(cls, request: Request) -> ClaimFilters:
-        query = request.query_params
-        problems: dict[str, str] = {}
-        wanted = query.get("status", "")
-        if wanted and wanted not in ClaimStatus.values:
-            problems["status"] = f"Filter by status: {', '.join(ClaimStatus.values)}."
-        document = query.get("document", "")
-        if document and not (document.isdigit() and len(document) <= 18):
-            problems["document"] = "`document` is a text's id (a whole number)."
-        sort = query.get("sort", "activity")
-        if sort not in ("activity", "contested"):
-            problems["sort"] = "Sort by activity (newest first) or contested (most disputed)."
-        if problems:
-            raise ValidationError(problems)
-        return cls(
-            status=wanted,
-            document=int(document) if document else None,
-            member=query.get("member", "")[:150],
-            sort=sort,
-        )
-
-    def apply(self, claims: QuerySet[Annotation]) -> QuerySet[Annotation]:
-        if self.status:
-            claims = _with_status(claims, self.status)
-        if self.document is not None:
-            claims = claims.filter(document_id=self.document)
-        if self.member:
-            claims = claims.filter(author__username=self.member)
-        if self.sort == "contested":
-            contested = F("n_disputes") + F("n_open_disputes")
-            return claims.order_by(contested.desc(), "-modified_at", "-pk")
-        return claims.order_by("-modified_at", "-pk")
-
-
-def _context(request: Request, membership: Membership) -> dict[str, Any]:
-    return {
-        "request": request,
-        "user_id": membership.user_id,
-        "moderator": _is_moderator(membership),
-    }
-
-
-def _shows_hidden(context: Mapping[str, Any], author_id: int) -> bool:
-    """Hidden content is shown in full to its author and to moderators; others see a notice."""
-    return bool(context.get("moderator")) or context.get("user_id") == author_id
+def _body(context: Mapping[str, Any], item: Annotation | Reply) -> str | None:
+    """The body, or null where the viewer sees only a notice (access.body_shown)."""
+    return item.body if access.body_shown(context["viewer"], item) else None
 
 
 # --- Output ----------------------------------------------------------------------------------
@@ -294,16 +143,14 @@ class ClaimSerializer(serializers.ModelSerializer[Annotation]):
         return w3c.annotation_iri(self.context["request"], claim.seminar.slug, claim.pk)
 
     def get_body(self, claim: Annotation) -> str | None:
-        if claim.hidden and not _shows_hidden(self.context, claim.author_id):
-            return None
-        return claim.body
+        return _body(self.context, claim)
 
     def get_status(self, claim: Annotation) -> str:
         return claim.claim_status or ClaimStatus.OPEN
 
     @extend_schema_field(StancesSerializer)
     def get_stances(self, claim: Annotation) -> dict[str, int]:
-        return {name: getattr(claim, f"n_{name}") for name in STANCE_NAMES}
+        return {name: getattr(claim, f"n_{name}") for name in selectors.STANCE_NAMES}
 
 
 class ThreadReplySerializer(serializers.ModelSerializer[Reply]):
@@ -342,9 +189,7 @@ class ThreadReplySerializer(serializers.ModelSerializer[Reply]):
         return depths.get(reply.pk, 0)
 
     def get_body(self, reply: Reply) -> str | None:
-        if reply.hidden and not _shows_hidden(self.context, reply.author_id):
-            return None
-        return reply.body
+        return _body(self.context, reply)
 
     def get_deleted(self, reply: Reply) -> bool:
         return reply.deleted_at is not None
@@ -406,12 +251,10 @@ class ClaimDetailSerializer(ClaimSerializer):
 
     @extend_schema_field(ThreadReplySerializer(many=True))
     def get_thread(self, claim: Annotation) -> list[dict[str, Any]]:
-        tree = selectors.thread_tree(claim)
-        parents = {reply.parent_id for reply, _ in tree}
-        # A deleted reply stays only as a placeholder for the replies to it.
-        shown = [reply for reply, _ in tree if reply.deleted_at is None or reply.pk in parents]
-        context = {**self.context, "depths": {reply.pk: depth for reply, depth in tree}}
-        return list(ThreadReplySerializer(shown, many=True, context=context).data)
+        tree = access.thread(self.context["viewer"], claim)
+        context = {**self.context, "depths": {post.reply.pk: post.depth for post in tree}}
+        replies = [post.reply for post in tree]
+        return list(ThreadReplySerializer(replies, many=True, context=context).data)
 
 
 class FlagSerializer(serializers.ModelSerializer[Flag]):
@@ -549,9 +392,9 @@ def _parsed(serializer: serializers.Serializer[Any]) -> dict[str, Any]:
 # --- Claims ----------------------------------------------------------------------------------
 
 
-def _claim_data(request: Request, membership: Membership, pk: int) -> dict[str, Any]:
-    claim = claims_visible(signed_in_user(request), membership.seminar).get(pk=pk)
-    return dict(ClaimSerializer(claim, context=_context(request, membership)).data)
+def _claim_data(request: Request, viewer: access.Viewer, pk: int) -> dict[str, Any]:
+    claim = selectors.claims(viewer).get(pk=pk)
+    return dict(ClaimSerializer(claim, context=_context(request, viewer)).data)
 
 
 class ClaimList(APIView):
@@ -568,13 +411,12 @@ class ClaimList(APIView):
         summary="The seminar's claims (?status, ?document, ?member; ?sort=activity|contested)",
     )
     def get(self, request: Request, slug: str) -> Response:
-        seminar, membership = policy.access_seminar(request.user, slug)
-        filters = ClaimFilters.from_request(request)
-        found = filters.apply(claims_visible(signed_in_user(request), seminar))
+        viewer = access.Viewer.at(request.user, slug)
+        found = _claim_filters(request).apply(selectors.claims(viewer))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(found, request, view=self)
         assert page is not None
-        data = ClaimSerializer(page, many=True, context=_context(request, membership)).data
+        data = ClaimSerializer(page, many=True, context=_context(request, viewer)).data
         return paginator.get_paginated_response(data)
 
 
@@ -585,12 +427,12 @@ class ClaimDetail(APIView):
         summary="A claim with its thread, disputes, rulings and history",
     )
     def get(self, request: Request, pk: int) -> Response:
-        claim, membership = _claim(request, pk)
+        claim, viewer = access.access_claim(request.user, pk)
         replies = Reply.objects.select_related("author").order_by("created_at", "pk")
         disputes = Dispute.objects.select_related("opened_by", "ruling__moderator")
         history = ClaimStatusChange.objects.select_related("actor")
         full = (
-            claims_visible(signed_in_user(request), claim.seminar)
+            selectors.claims(viewer)
             .prefetch_related(
                 Prefetch("replies", queryset=replies),
                 Prefetch("disputes", queryset=disputes),
@@ -598,7 +440,7 @@ class ClaimDetail(APIView):
             )
             .get(pk=claim.pk)
         )
-        return Response(ClaimDetailSerializer(full, context=_context(request, membership)).data)
+        return Response(ClaimDetailSerializer(full, context=_context(request, viewer)).data)
 
 
 class ClaimDisputes(APIView):
@@ -614,7 +456,7 @@ class ClaimDisputes(APIView):
         summary="Dispute a claim, with grounds, a statement and evidence (members)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        claim, _ = _claim(request, pk, Action.PARTICIPATE)
+        claim, _ = access.access_claim(request.user, pk, Action.PARTICIPATE)
         data = _parsed(DisputeCreateSerializer(data=request.data))
         dispute = moderation.claim_dispute(claim=claim, user=signed_in_user(request), **data)
         return Response(DisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
@@ -632,10 +474,12 @@ class ClaimWithdraw(APIView):
         summary="Withdraw your claim while it is open (its author)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        claim, membership = _claim(request, pk)
+        # Whole (a hidden claim is only its author's to act on); the service checks that the
+        # user wrote it, then that they still take part.
+        claim, viewer = access.access_claim(request.user, pk, whole=True)
         data = _parsed(ReasonSerializer(data=request.data))
         moderation.claim_withdraw(claim=claim, user=signed_in_user(request), reason=data["reason"])
-        return Response(_claim_data(request, membership, claim.pk))
+        return Response(_claim_data(request, viewer, claim.pk))
 
 
 class ClaimStatusView(APIView):
@@ -650,12 +494,12 @@ class ClaimStatusView(APIView):
         summary="Set a claim's status, with a reason (moderators)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        claim, membership = _claim(request, pk, Action.MODERATE)
+        claim, viewer = access.access_claim(request.user, pk, Action.MODERATE)
         data = _parsed(ClaimStatusSerializer(data=request.data))
         moderation.claim_set_status(
             claim=claim, actor=signed_in_user(request), status=data["status"], reason=data["reason"]
         )
-        return Response(_claim_data(request, membership, claim.pk))
+        return Response(_claim_data(request, viewer, claim.pk))
 
 
 class DisputeRuling(APIView):
@@ -670,8 +514,7 @@ class DisputeRuling(APIView):
         summary="Rule on an open dispute: accept or dismiss it, with reasons (moderators; once)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        dispute, membership = _dispute(request, pk)
-        policy.require(membership, Action.MODERATE)
+        dispute, _ = access.access_dispute(request.user, pk, Action.MODERATE)
         data = _parsed(RulingCreateSerializer(data=request.data))
         ruling = moderation.dispute_rule(
             dispute=dispute,
@@ -702,9 +545,11 @@ class FlagCreate(APIView):
         data = _parsed(FlagCreateSerializer(data=request.data))
         annotation, reply = None, None
         if "annotation" in data:
-            annotation, _ = _annotation(request, data["annotation"])
+            annotation, _ = access.access_annotation(
+                request.user, data["annotation"], Action.PARTICIPATE
+            )
         else:
-            reply, _ = _reply(request, data["reply"])
+            reply, _ = access.access_reply(request.user, data["reply"], Action.PARTICIPATE)
         flag = moderation.flag_create(
             user=signed_in_user(request),
             reason=data["reason"],
@@ -723,8 +568,7 @@ class FlagDismiss(APIView):
         summary="Dismiss a flag (moderators)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        flag, membership = _flag(request, pk)
-        policy.require(membership, Action.MODERATE)
+        flag, _ = access.access_flag(request.user, pk, Action.MODERATE)
         data = _parsed(ReasonSerializer(data=request.data))
         flag = moderation.flag_dismiss(
             flag=flag, moderator=signed_in_user(request), reason=data["reason"]
@@ -744,8 +588,7 @@ class _AnnotationModeration(APIView):
     locked: bool | None = None
 
     def post(self, request: Request, pk: int) -> Response:
-        annotation, membership = _annotation(request, pk)
-        policy.require(membership, Action.MODERATE)
+        annotation, _ = access.access_annotation(request.user, pk, Action.MODERATE)
         reason = _parsed(ReasonSerializer(data=request.data))["reason"]
         user = signed_in_user(request)
         if self.hidden is not None:
@@ -810,8 +653,7 @@ class _ReplyModeration(APIView):
     hidden = True
 
     def post(self, request: Request, pk: int) -> Response:
-        reply, membership = _reply(request, pk)
-        policy.require(membership, Action.MODERATE)
+        reply, _ = access.access_reply(request.user, pk, Action.MODERATE)
         reason = _parsed(ReasonSerializer(data=request.data))["reason"]
         moderation.content_set_hidden(
             moderator=signed_in_user(request), hidden=self.hidden, reason=reason, reply=reply
@@ -833,34 +675,20 @@ class ReplyRestore(_ReplyModeration):
 # --- The log and the queue -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LogFilters:
-    action: str = ""
-    actor: str = ""
-    target_type: str = ""
-
-    @classmethod
-    def from_request(cls, request: Request) -> LogFilters:
-        query = request.query_params
-        problems: dict[str, str] = {}
-        action = query.get("action", "")
-        if action and action not in LOG_ACTIONS:
-            problems["action"] = f"Filter by action: {', '.join(LOG_ACTIONS)}."
-        target_type = query.get("target_type", "")
-        if target_type and target_type not in LOG_TARGETS:
-            problems["target_type"] = f"Filter by target_type: {', '.join(LOG_TARGETS)}."
-        if problems:
-            raise ValidationError(problems)
-        return cls(action=action, actor=query.get("actor", "")[:150], target_type=target_type)
-
-    def apply(self, events: QuerySet[ModerationEvent]) -> QuerySet[ModerationEvent]:
-        if self.action:
-            events = events.filter(action=self.action)
-        if self.actor:
-            events = events.filter(actor__username=self.actor)
-        if self.target_type:
-            events = events.filter(target_type=self.target_type)
-        return events
+def _log_filters(request: Request) -> selectors.LogFilters:
+    """The API's parsing of the log's query (400 for an action or target it does not know)."""
+    query = request.query_params
+    problems: dict[str, str] = {}
+    action = query.get("action", "")
+    if action and action not in LOG_ACTIONS:
+        problems["action"] = f"Filter by action: {', '.join(LOG_ACTIONS)}."
+    target_type = query.get("target_type", "")
+    if target_type and target_type not in LOG_TARGETS:
+        problems["target_type"] = f"Filter by target_type: {', '.join(LOG_TARGETS)}."
+    if problems:
+        raise ValidationError(problems)
+    actor = query.get("actor", "")[:150]
+    return selectors.LogFilters(action=action, actor=actor, target_type=target_type)
 
 
 class ModerationLog(APIView):
@@ -878,10 +706,7 @@ class ModerationLog(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         seminar, _ = policy.access_seminar(request.user, slug)
-        filters = LogFilters.from_request(request)
-        events = filters.apply(
-            ModerationEvent.objects.filter(seminar=seminar).select_related("actor")
-        ).order_by("-created_at", "-pk")
+        events = selectors.moderation_log(seminar, _log_filters(request))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(events, request, view=self)
         assert page is not None
@@ -895,17 +720,9 @@ class ModerationQueue(APIView):
         summary="What awaits the moderators: open flags, open disputes, claims under review",
     )
     def get(self, request: Request, slug: str) -> Response:
-        seminar, membership = policy.access_seminar(request.user, slug, Action.MODERATE)
-        user = signed_in_user(request)
-        flags = Flag.objects.filter(seminar=seminar, status=Flag.Status.OPEN)
-        disputes = Dispute.objects.filter(
-            Q(claim__visibility=Annotation.Visibility.SEMINAR) | Q(claim__author=user),
-            claim__seminar=seminar,
-            claim__deleted_at__isnull=True,
-            status=Dispute.Status.OPEN,
-        )
-        review = _with_status(claims_visible(user, seminar), ClaimStatus.UNDER_REVIEW)
-        context = _context(request, membership)
+        viewer = access.Viewer.at(request.user, slug, Action.MODERATE)
+        queue = selectors.moderation_queue(viewer)
+        flags, disputes, review = queue["flags"], queue["disputes"], queue["review"]
         return Response(
             {
                 "counts": {
@@ -913,18 +730,10 @@ class ModerationQueue(APIView):
                     "disputes": disputes.count(),
                     "under_review": review.count(),
                 },
-                "flags": FlagSerializer(
-                    flags.select_related("reporter").order_by("created_at", "pk")[:QUEUE_LIMIT],
-                    many=True,
-                ).data,
-                "disputes": DisputeSerializer(
-                    disputes.select_related("opened_by", "ruling__moderator").order_by(
-                        "created_at", "pk"
-                    )[:QUEUE_LIMIT],
-                    many=True,
-                ).data,
+                "flags": FlagSerializer(flags[:QUEUE_LIMIT], many=True).data,
+                "disputes": DisputeSerializer(disputes[:QUEUE_LIMIT], many=True).data,
                 "under_review": ClaimSerializer(
-                    review.order_by("modified_at", "pk")[:QUEUE_LIMIT], many=True, context=context
+                    review[:QUEUE_LIMIT], many=True, context=_context(request, viewer)
                 ).data,
             }
         )

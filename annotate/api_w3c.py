@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import Resolver404, resolve
 from drf_spectacular.types import OpenApiTypes
@@ -27,7 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotate import selectors, w3c
+from annotate import access, selectors, w3c
 from annotate.api import ImportJobSerializer
 from annotate.models import Annotation, Document, Reply
 from annotate.services import annotations as service
@@ -87,6 +87,7 @@ class W3CView(APIView):
     allow = READ_METHODS
     links = ""
     links_on_errors = False
+    viewer: access.Viewer  # who asks: set by each handler once it has the membership
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -221,47 +222,30 @@ class Listing:
             found.append(("iris", 1))
         return found
 
-    def roots(self, seminar: Seminar, user: User) -> QuerySet[Annotation]:
-        """The annotations listed, in a stable order (creation) so pages do not shift."""
-        found = Annotation.objects.visible_to(user).filter(seminar=seminar)
+    def roots(self, viewer: access.Viewer) -> QuerySet[Annotation]:
+        """The annotations listed, in a stable order (creation) so pages do not shift: with
+        replies, a deleted one stays as its thread's placeholder (access.annotations_listed)."""
         if self.replies:
-            # A deleted annotation stays as its thread's placeholder while it has replies.
-            found = found.filter(
-                Q(deleted_at__isnull=True) | Exists(Reply.objects.filter(annotation=OuterRef("pk")))
-            )
+            found = access.annotations_listed(viewer)
         else:
-            found = found.alive()
+            found = access.alive(access.annotations(viewer))
         if self.document is not None:
             found = found.filter(document_id=self.document)
         kind = w3c.KIND_OF_MOTIVATION.get(self.motivation, "")
         filters = selectors.Filters(member=self.creator, kind=kind, tag=self.tag, q=self.q)
-        return filters.apply(found, user).order_by("pk")
+        return filters.apply(found, viewer).order_by("pk")
 
 
-def _listed_replies(roots: QuerySet[Annotation], user: User, moderator: bool) -> QuerySet[Reply]:
-    """Replies of these annotations shown in the collection: alive, or holding up a thread;
-    hidden ones only to their author and the moderators."""
-    has_children = Exists(Reply.objects.filter(parent=OuterRef("pk")))
-    listed = Reply.objects.filter(annotation__in=roots.values("pk")).filter(
-        Q(deleted_at__isnull=True) | has_children
-    )
-    return listed if moderator else listed.filter(Q(hidden=False) | Q(author=user))
+def _listed_replies(roots: QuerySet[Annotation], viewer: access.Viewer) -> QuerySet[Reply]:
+    """Replies of these annotations shown in the collection: listed and shown whole
+    (access.replies_whole; the protocol has no notice for a hidden one)."""
+    return access.replies_whole(viewer).filter(annotation__in=roots.values("pk"))
 
 
-def _thread(annotation: Annotation, user: User, moderator: bool) -> list[Reply]:
-    """An annotation's listed replies in reading order (from its prefetched replies)."""
-    replies = list(annotation.replies.all())
-    parents = {reply.parent_id for reply in replies}
-    return [
-        reply
-        for reply, _ in selectors.thread_tree(annotation)
-        if (reply.deleted_at is None or reply.pk in parents)
-        and (moderator or not reply.hidden or reply.author_id == user.pk)
-    ]
-
-
-def _moderates(user: User, seminar: Seminar) -> bool:
-    return policy.allows(user, seminar, Action.MODERATE)
+def _thread(annotation: Annotation, viewer: access.Viewer) -> list[Reply]:
+    """An annotation's replies in the collection, in reading order (access.thread, without
+    the ones it would show as a notice)."""
+    return [post.reply for post in access.thread(viewer, annotation) if post.shown]
 
 
 def _preferences(header: str) -> set[str] | None:
@@ -290,11 +274,11 @@ class AnnotationContainer(W3CView):
     ) -> tuple[QuerySet[Annotation], int, int, str]:
         """The annotations listed, their count, the count of items, and a fingerprint."""
         user = signed_in_user(request)
-        roots = listing.roots(seminar, user)
+        roots = listing.roots(self.viewer)
         stats = roots.aggregate(n=Count("pk"), newest=Max("modified_at"), top=Max("pk"))
         total = stats["n"]
         if listing.replies:
-            total += _listed_replies(roots, user, _moderates(user, seminar)).count()
+            total += _listed_replies(roots, self.viewer).count()
         state = f"{user.pk}|{stats['n']}|{stats['newest']}|{stats['top']}|{total}"
         return roots, stats["n"], total, state
 
@@ -322,6 +306,7 @@ class AnnotationContainer(W3CView):
     def get(self, request: Request, slug: str) -> Response:
         seminar, membership = policy.access_seminar(request.user, slug)
         self._allow(membership)
+        self.viewer = access.Viewer(signed_in_user(request), membership)
         listing = Listing.from_request(request)
         roots, count, total, state = self._state(request, seminar, listing)
         last = max(0, math.ceil(count / listing.limit) - 1)
@@ -423,18 +408,16 @@ class AnnotationContainer(W3CView):
             found = found.prefetch_related(Prefetch("replies", queryset=replies))
         annotations = list(found[window])
         start = offset
-        user = signed_in_user(request)
-        moderator = listing.replies and _moderates(user, seminar)
         if listing.replies and annotations:
             earlier = roots.filter(pk__lt=annotations[0].pk)
-            start += _listed_replies(earlier, user, moderator).count()
+            start += _listed_replies(earlier, self.viewer).count()
         items: list[Any] = []
         for annotation in annotations:
             if iris:
                 items.append(w3c.annotation_iri(request, slug, annotation.pk))
             else:
                 items.append(w3c.to_w3c(annotation, request, embedded=True))
-            for reply in _thread(annotation, user, moderator) if listing.replies else []:
+            for reply in _thread(annotation, self.viewer) if listing.replies else []:
                 if iris:
                     items.append(w3c.reply_iri(request, slug, annotation.pk, reply.pk))
                 else:
@@ -461,6 +444,7 @@ class AnnotationContainer(W3CView):
         seminar, membership = policy.access_seminar(request.user, slug, Action.PARTICIPATE)
         self._allow(membership)
         user = signed_in_user(request)
+        self.viewer = access.Viewer(user, membership)
         parsed = w3c.parse_w3c(request.data)
         if parsed.is_reply:
             return self._reply(request, seminar, user, parsed)
@@ -531,15 +515,21 @@ class AnnotationContainer(W3CView):
         match = _resolve(request, iri)
         names = ("api-annotation", "api-annotation-reply")
         if match is not None and match.url_name in names and match.kwargs["slug"] == seminar.slug:
+            # Only what the member sees whole (access.annotations, replies_actionable):
+            # anything else is as if it did not exist.
             annotation = (
-                Annotation.objects.visible_to(user)
-                .filter(seminar=seminar, pk=match.kwargs["pk"])
+                access.annotations(self.viewer)
+                .filter(pk=match.kwargs["pk"])
                 .select_related("author", "seminar")
                 .first()
             )
             parent = None
             if annotation is not None and match.url_name == "api-annotation-reply":
-                parent = annotation.replies.filter(pk=match.kwargs["reply"]).first()
+                parent = (
+                    access.replies_actionable(self.viewer)
+                    .filter(annotation=annotation, pk=match.kwargs["reply"])
+                    .first()
+                )
                 if parent is None:
                     annotation = None
             if annotation is not None:
@@ -554,6 +544,7 @@ class AnnotationContainer(W3CView):
         assert isinstance(request, Request)
         seminar, membership = policy.access_seminar(request.user, kwargs["slug"])
         self._allow(membership)
+        self.viewer = access.Viewer(signed_in_user(request), membership)
         listing = Listing.from_request(request)
         _, _, _, state = self._state(request, seminar, listing)
         response = Response(status=status.HTTP_200_OK)
@@ -574,15 +565,16 @@ def _weak(state: str) -> str:
 # --- Annotations and replies -----------------------------------------------------------------
 
 
-def _annotation(user: User, seminar: Seminar, pk: int) -> Annotation:
-    """A visible annotation of the seminar; a deleted one only while it holds up a thread."""
+def _annotation(viewer: access.Viewer, pk: int) -> Annotation:
+    """An annotation the viewer sees (access.annotations_listed: a deleted one only while it
+    holds up a thread); else 404."""
     annotation = (
-        Annotation.objects.visible_to(user)
-        .filter(seminar=seminar, pk=pk)
+        access.annotations_listed(viewer)
+        .filter(pk=pk)
         .select_related("author", "revision", "seminar")
         .first()
     )
-    if annotation is None or (annotation.is_deleted and not annotation.replies.exists()):
+    if annotation is None:
         raise Http404("No such annotation.")
     return annotation
 
@@ -595,9 +587,10 @@ class AnnotationDetail(W3CView):
     def _load(
         self, request: Request, slug: str, pk: int, action: Action = Action.VIEW
     ) -> Annotation:
-        seminar, membership = policy.access_seminar(request.user, slug, action)
+        _, membership = policy.access_seminar(request.user, slug, action)
         user = signed_in_user(request)
-        annotation = _annotation(user, seminar, pk)
+        self.viewer = access.Viewer(user, membership)
+        annotation = _annotation(self.viewer, pk)
         mine = annotation.author_id == user.pk and not annotation.is_deleted
         if mine and _member_allows(membership, Action.PARTICIPATE):
             self.allow = f"PUT, DELETE, {READ_METHODS}"
@@ -630,7 +623,7 @@ class AnnotationDetail(W3CView):
         self._unchanged(request, annotation, parsed)
         version = _if_match(request, annotation, required=True)
         try:
-            updated = service.annotation_update(
+            service.annotation_update(
                 annotation=annotation,
                 user=signed_in_user(request),
                 version=version,
@@ -641,7 +634,7 @@ class AnnotationDetail(W3CView):
             )
         except service.StaleEdit as stale:
             raise PreconditionFailed(stale.message) from stale
-        return self._answer(request, _annotation(signed_in_user(request), updated.seminar, pk))
+        return self._answer(request, _annotation(self.viewer, pk))
 
     def _unchanged(
         self, request: Request, annotation: Annotation, parsed: w3c.W3CAnnotation
@@ -698,15 +691,19 @@ class ReplyDetail(W3CView):
     def _load(
         self, request: Request, slug: str, pk: int, reply: int, action: Action = Action.VIEW
     ) -> Reply:
-        seminar, membership = policy.access_seminar(request.user, slug, action)
+        _, membership = policy.access_seminar(request.user, slug, action)
         user = signed_in_user(request)
-        annotation = _annotation(user, seminar, pk)
-        found = annotation.replies.select_related("author").filter(pk=reply).first()
-        if found is None or (found.deleted_at is not None and not found.children.exists()):
-            raise Http404("No such reply.")
-        # A hidden reply is for its author and the moderators, as a hidden annotation is.
-        hidden = found.hidden and found.author_id != user.pk
-        if hidden and not _member_allows(membership, Action.MODERATE):
+        viewer = access.Viewer(user, membership)
+        annotation = _annotation(viewer, pk)
+        # Listed and shown whole (access.replies_whole): a hidden reply is for its author and
+        # the moderators, as a hidden annotation is.
+        found = (
+            access.replies_whole(viewer)
+            .filter(annotation=annotation, pk=reply)
+            .select_related("author")
+            .first()
+        )
+        if found is None:
             raise Http404("No such reply.")
         found.annotation = annotation
         mine = found.author_id == user.pk and found.deleted_at is None
@@ -792,7 +789,8 @@ class AnnotationImport(W3CView):
         "large import answers 202 with a job to poll (its result is this answer)",
     )
     def post(self, request: Request, pk: int) -> Response:
-        document, _ = policy.access_document(request.user, pk, Action.PARTICIPATE)
+        document, _ = access.access_document(request.user, pk, Action.PARTICIPATE)
+        selectors.with_text(document)
         # Before parsing and anchoring: a flood of imports costs little.
         ratelimit.refuse_if_over(signed_in_user(request).pk, "import")
         revision = document.current

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from annotate.selectors import notifications_for
+from annotate import access
 
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
@@ -15,5 +15,7 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
         return {}
     # Lazy: templates that never show the count cost no query.
     return {
-        "unread_notifications": lambda: notifications_for(user).filter(read_at__isnull=True).count()
+        "unread_notifications": lambda: (
+            access.notifications(user).filter(read_at__isnull=True).count()
+        )
     }

@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Membership, Role, Seminar, User
+from core.models import Seminar, User
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -102,26 +102,7 @@ class Revision(models.Model):
 
 
 class AnnotationQuerySet(models.QuerySet["Annotation"]):
-    def visible_to(self, user: Any) -> AnnotationQuerySet:
-        """Annotations the user may see: in their seminars, shared or their own; content a
-        moderator hid only for its author and the seminar's moderators."""
-        if not user.is_authenticated:
-            return self.none()
-        moderates = models.Exists(
-            Membership.objects.filter(
-                seminar=models.OuterRef("seminar"),
-                user=user,
-                role__in=[Role.OWNER, Role.MODERATOR],
-            )
-        )
-        return (
-            self.filter(seminar__memberships__user=user)
-            .filter(models.Q(visibility=Annotation.Visibility.SEMINAR) | models.Q(author=user))
-            .filter(models.Q(hidden=False) | models.Q(author=user) | moderates)
-        )
-
-    def alive(self) -> AnnotationQuerySet:
-        return self.filter(deleted_at__isnull=True)
+    """Who sees which annotations is annotate.access's to say (annotations(), and the rest)."""
 
 
 class Annotation(models.Model):
@@ -176,6 +157,9 @@ class Annotation(models.Model):
     # Claims only: where the argument about it stands (see ClaimStatus).
     claim_status = models.CharField(max_length=16, blank=True, default="")
     hidden = models.BooleanField(default=False)  # hidden by a moderator
+    # When it last stopped being seen by members who saw it (made private, hidden): that one
+    # change still reaches their readers, which must drop it (annotate.access.changes_seen).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     locked = models.BooleanField(default=False)  # thread locked by a moderator
     search = models.GeneratedField(
         expression=SearchVector("body", "exact", config="english"),
@@ -418,6 +402,28 @@ class Flag(models.Model):
 class ModerationEvent(models.Model):
     """The audit log: every moderation action, append-only (PostgreSQL refuses UPDATE/DELETE)."""
 
+    class Action(models.TextChoices):
+        """Everything written to the log (annotate.services.moderation, core.services.seminars):
+        the one list the pages' and the API's log filters offer."""
+
+        SET_CLAIM_STATUS = "set_claim_status", "set a claim's status"
+        RULE_ACCEPT = "rule_accept", "accepted a dispute"
+        RULE_DISMISS = "rule_dismiss", "dismissed a dispute"
+        DISMISS_FLAG = "dismiss_flag", "dismissed a flag"
+        HIDE = "hide", "hid"
+        RESTORE = "restore", "restored"
+        LOCK = "lock", "locked a thread"
+        UNLOCK = "unlock", "unlocked a thread"
+        REMOVE_MEMBER = "remove_member", "removed a member"
+        REVOKE_INVITES = "revoke_invites", "revoked invitations"
+
+    class Target(models.TextChoices):
+        ANNOTATION = "annotation"
+        REPLY = "reply"
+        DISPUTE = "dispute"
+        FLAG = "flag"
+        USER = "user"
+
     seminar = models.ForeignKey(Seminar, on_delete=models.PROTECT, related_name="+")
     # No database constraint and no SET NULL: rows here are never updated, so a deleted
     # account leaves its id and name behind.
@@ -425,8 +431,8 @@ class ModerationEvent(models.Model):
         User, null=True, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )
     actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=32)
-    target_type = models.CharField(max_length=16)
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target_type = models.CharField(max_length=16, choices=Target.choices)
     target_id = models.BigIntegerField()
     old_state = models.CharField(max_length=32, blank=True)
     new_state = models.CharField(max_length=32, blank=True)

@@ -10,12 +10,21 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
-from annotate.models import Annotation, Document, Reply, Revision
-from core import policy
-from core.models import Membership, Role, User
+from annotate import access
+from annotate.models import (
+    Annotation,
+    ClaimStatus,
+    Dispute,
+    Document,
+    Flag,
+    ModerationEvent,
+    Reply,
+    Revision,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,9 @@ class Filters:
     def active(self) -> bool:
         return bool(self.member or self.kind or self.tag or self.mine or self.q)
 
-    def apply(self, annotations: QuerySet[Annotation], user: User) -> QuerySet[Annotation]:
+    def apply(
+        self, annotations: QuerySet[Annotation], viewer: access.Viewer
+    ) -> QuerySet[Annotation]:
         if self.member:
             annotations = annotations.filter(author__username=self.member)
         if self.kind:
@@ -49,67 +60,44 @@ class Filters:
         if self.tag:
             annotations = annotations.filter(tags__contains=[self.tag])
         if self.mine:
-            annotations = annotations.filter(author=user)
+            annotations = annotations.filter(author=viewer.user)
         if self.q:
             query = SearchQuery(self.q, config="english", search_type="websearch")
-            # A hidden reply's words find its thread only for its author and the moderators.
-            moderates = Membership.objects.filter(
-                seminar=OuterRef("annotation__seminar"),
-                user=user,
-                role__in=[Role.OWNER, Role.MODERATOR],
+            # Words of replies the viewer reads whole (a hidden reply's only for its author
+            # and the moderators).
+            in_replies = access.replies_readable(viewer).filter(
+                annotation=OuterRef("pk"), search=query
             )
-            in_replies = Reply.objects.filter(
-                annotation=OuterRef("pk"), deleted_at__isnull=True, search=query
-            ).filter(Q(hidden=False) | Q(author=user) | Exists(moderates))
             annotations = annotations.filter(Q(search=query) | Exists(in_replies))
         return annotations
 
 
-def visible(
-    user: User, document: Document, membership: Membership | None = None
-) -> QuerySet[Annotation]:
-    """Every annotation of the document this member may see (deleted ones included).
-
-    Content a moderator hid is left out, except for its author and the moderators (who see
-    it marked as hidden). A view that has the user's membership of the seminar passes it
-    (one query fewer).
-    """
-    found = Annotation.objects.filter(document=document).filter(
-        Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user)
-    )
-    if membership is None:
-        membership = policy.membership_of(user, document.seminar)
-    else:  # the caller's: this user's, in this seminar
-        assert (membership.user_id, membership.seminar_id) == (user.pk, document.seminar_id)
-    if not policy.role_allows(membership.role if membership else None, policy.Action.MODERATE):
-        found = found.exclude(Q(hidden=True) & ~Q(author=user))
-    return found
+def visible(viewer: access.Viewer, document: Document) -> QuerySet[Annotation]:
+    """Every annotation of the document the viewer sees (access.annotations; deleted ones
+    included)."""
+    return access.annotations(viewer).filter(document=document)
 
 
 def on_revision(
-    user: User,
+    viewer: access.Viewer,
     document: Document,
     revision: Revision,
     filters: Filters = Filters(),
-    membership: Membership | None = None,
 ) -> QuerySet[Annotation]:
     """The annotations shown as highlights: visible, alive, anchored on this revision."""
-    found = visible(user, document, membership).filter(
-        revision=revision, deleted_at__isnull=True, start__isnull=False
-    )
-    return filters.apply(found, user)
+    found = access.alive(visible(viewer, document)).filter(revision=revision, start__isnull=False)
+    return filters.apply(found, viewer)
 
 
 def highlight_rows(
-    user: User,
+    viewer: access.Viewer,
     document: Document,
     revision: Revision,
     filters: Filters = Filters(),
     within: tuple[int, int] | None = None,
-    membership: Membership | None = None,
 ) -> list[tuple[int, int, int, str, bool]]:
     """(id, start, end, kind, mine) for each highlight (touching `within`, if given)."""
-    found = on_revision(user, document, revision, filters, membership)
+    found = on_revision(viewer, document, revision, filters)
     if within is not None:
         found = found.filter(start__lte=within[1], end__gte=within[0])
     query = found.values_list("pk", "start", "end", "kind", "author_id").order_by()
@@ -119,16 +107,15 @@ def highlight_rows(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
-        (pk, start or 0, end or 0, kind, author == user.pk) for pk, start, end, kind, author in rows
+        (pk, start or 0, end or 0, kind, author == viewer.pk)
+        for pk, start, end, kind, author in rows
     ]
 
 
-def orphans(
-    user: User, document: Document, membership: Membership | None = None
-) -> QuerySet[Annotation]:
+def orphans(viewer: access.Viewer, document: Document) -> QuerySet[Annotation]:
     return (
-        visible(user, document, membership)
-        .filter(anchor_status=Annotation.AnchorStatus.ORPHANED, deleted_at__isnull=True)
+        access.alive(visible(viewer, document))
+        .filter(anchor_status=Annotation.AnchorStatus.ORPHANED)
         .select_related("author")
     )
 
@@ -143,25 +130,22 @@ def with_threads(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
 
 
 def covering(
-    user: User,
+    viewer: access.Viewer,
     document: Document,
     revision: Revision,
     offset: int,
     filters: Filters = Filters(),
-    membership: Membership | None = None,
 ) -> QuerySet[Annotation]:
     """Every annotation covering a point of the text, with its thread."""
-    found = on_revision(user, document, revision, filters, membership).filter(
+    found = on_revision(viewer, document, revision, filters).filter(
         start__lte=offset, end__gt=offset
     )
     return with_threads(found).order_by("start", "created_at")
 
 
-def counts(
-    user: User, document: Document, revision: Revision, membership: Membership | None = None
-) -> dict[str, Any]:
+def counts(viewer: access.Viewer, document: Document, revision: Revision) -> dict[str, Any]:
     """How many annotations each filter would show, counted by PostgreSQL (four queries)."""
-    shown = visible(user, document, membership).filter(revision=revision, deleted_at__isnull=True)
+    shown = access.alive(visible(viewer, document)).filter(revision=revision)
     groups = list(
         shown.order_by()
         .values_list("kind", "author_id", "author__username")
@@ -181,145 +165,144 @@ def counts(
     )
     return {
         "total": sum(n for *_, n in groups),
-        "mine": sum(n for _, author, _, n in groups if author == user.pk),
+        "mine": sum(n for _, author, _, n in groups if author == viewer.pk),
         "kinds": [(kind, label, kinds.get(kind, 0)) for kind, label in Annotation.Kind.choices],
         "members": sorted(members.items()),
         "tags": list(tags),
     }
 
 
-def thread_tree(annotation: Annotation) -> list[tuple[Reply, int]]:
-    """The thread's replies in reading order with their depth (replies to replies indent)."""
-    replies = list(annotation.replies.all())
-    children: dict[int | None, list[Reply]] = {}
-    for reply in replies:
-        children.setdefault(reply.parent_id, []).append(reply)
-    ordered: list[tuple[Reply, int]] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for reply in children.get(parent, []):
-            ordered.append((reply, depth))
-            walk(reply.pk, min(depth + 1, 4))
-
-    walk(None, 0)
-    return ordered
-
-
 # --- Claims and moderation -----------------------------------------------------------------
 
-
-def claims(
-    user: User,
-    seminar: Any,
-    *,
-    status: str = "",
-    document: int | None = None,
-    member: str = "",
-    sort: str = "activity",
-) -> QuerySet[Annotation]:
-    """The seminar's claims this member may see, with their stance and dispute counts."""
-    from annotate.models import Dispute
-
-    found = (
-        Annotation.objects.filter(
-            seminar=seminar, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True
-        )
-        .filter(Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user))
-        .select_related("author", "document")
-        .annotate(
-            supports=Count(
-                "replies__author",
-                distinct=True,
-                filter=Q(replies__stance="supports", replies__deleted_at=None),
-            ),
-            disputes_n=Count(
-                "replies__author",
-                distinct=True,
-                filter=Q(replies__stance="disputes", replies__deleted_at=None),
-            ),
-            asks=Count(
-                "replies__author",
-                distinct=True,
-                filter=Q(replies__stance="asks", replies__deleted_at=None),
-            ),
-            open_disputes=Count(
-                "disputes", distinct=True, filter=Q(disputes__status=Dispute.Status.OPEN)
-            ),
-        )
-    )
-    if status == "open":
-        found = found.filter(claim_status__in=["open", ""])
-    elif status:
-        found = found.filter(claim_status=status)
-    if document:
-        found = found.filter(document_id=document)
-    if member:
-        found = found.filter(author__username=member)
-    if sort == "contested":
-        return found.order_by(F("disputes_n") + F("open_disputes") * 2, "-modified_at").reverse()
-    return found.order_by("-modified_at", "-pk")
+STANCE_NAMES = ("supports", "disputes", "asks")
 
 
-def moderation_queue(seminar: Any) -> dict[str, Any]:
-    from annotate.models import ClaimStatus, Dispute, Flag
-
-    flags = Flag.objects.filter(seminar=seminar, status=Flag.Status.OPEN).select_related(
-        "reporter",
-        "annotation__author",
-        "reply__author",
-        "reply__annotation",
-        "annotation__document",
-        "reply__annotation__document",
-    )
-    disputes = Dispute.objects.filter(
-        claim__seminar=seminar, status=Dispute.Status.OPEN
-    ).select_related("claim__author", "claim__document", "opened_by")
-    review = Annotation.objects.filter(
-        seminar=seminar,
-        kind=Annotation.Kind.CLAIM,
-        claim_status=ClaimStatus.UNDER_REVIEW,
-        deleted_at__isnull=True,
-    ).select_related("author", "document")
-    return {"flags": list(flags), "disputes": list(disputes), "review": list(review)}
+def _count(rows: QuerySet[Any], group: str, counted: str, *, distinct: bool = False) -> Coalesce:
+    """A correlated count per row (a subquery, so several counts never multiply each other)."""
+    numbers = rows.order_by().values(group).annotate(n=Count(counted, distinct=distinct))
+    return Coalesce(Subquery(numbers.values("n")), 0)
 
 
-def queue_count(seminar: Any) -> int:
-    from annotate.models import ClaimStatus, Dispute, Flag
-
+def claims(viewer: access.Viewer) -> QuerySet[Annotation]:
+    """The seminar's claims the viewer sees (access.claims), with their stances and open
+    disputes counted: n_supports, n_disputes, n_asks (members, not replies; only the replies
+    that take a stance, access.stances) and n_open_disputes. Pages and API alike."""
+    answers = access.stances(Reply.objects.filter(annotation=OuterRef("pk")))
+    counted = {
+        f"n_{name}": _count(answers.filter(stance=name), "annotation", "author", distinct=True)
+        for name in STANCE_NAMES
+    }
+    open_disputes = Dispute.objects.filter(claim=OuterRef("pk"), status=Dispute.Status.OPEN)
     return (
-        Flag.objects.filter(seminar=seminar, status=Flag.Status.OPEN).count()
-        + Dispute.objects.filter(claim__seminar=seminar, status=Dispute.Status.OPEN).count()
-        + Annotation.objects.filter(
-            seminar=seminar, claim_status=ClaimStatus.UNDER_REVIEW, deleted_at__isnull=True
-        ).count()
+        access.claims(viewer)
+        .select_related("author", "document", "seminar")
+        .annotate(**counted, n_open_disputes=_count(open_disputes, "claim", "pk"))
     )
 
 
-def notifications_for(user: User) -> QuerySet[Any]:
-    """A member's notifications about annotations they can still see (in their seminars,
-    shared or their own), and about their exports from seminars they still belong to."""
-    from annotate.models import Notification
+@dataclass(frozen=True)
+class ClaimFilters:
+    """The claims list's filters and order, for the page and the API (each parses its own
+    query: the page leniently, the API with 400s)."""
 
-    about_annotation = Q(annotation__seminar__memberships__user=user) & (
-        Q(annotation__visibility=Annotation.Visibility.SEMINAR) | Q(annotation__author=user)
+    status: str = ""
+    document: int | None = None
+    member: str = ""
+    sort: str = "activity"
+
+    def apply(self, found: QuerySet[Annotation]) -> QuerySet[Annotation]:
+        if self.status == ClaimStatus.OPEN:  # made before claims had a status: "" means open
+            found = found.filter(claim_status__in=[ClaimStatus.OPEN, ""])
+        elif self.status:
+            found = found.filter(claim_status=self.status)
+        if self.document is not None:
+            found = found.filter(document_id=self.document)
+        if self.member:
+            found = found.filter(author__username=self.member)
+        if self.sort == "contested":
+            # Most contested: members disputing it, and each open formal dispute twice (a
+            # dispute is argued, with grounds); then the most recently active.
+            contested = F("n_disputes") + 2 * F("n_open_disputes")
+            return found.order_by(contested.desc(), "-modified_at", "-pk")
+        return found.order_by("-modified_at", "-pk")
+
+
+def moderation_queue(viewer: access.Viewer) -> dict[str, QuerySet[Any]]:
+    """What awaits the moderators, exactly what this moderator can act on: open flags on
+    live content they see whole (access.flags_actionable), open disputes of claims they see
+    (access.disputes), claims under review they see (access.claims). Oldest first."""
+    flags = (
+        access.flags_actionable(viewer)
+        .filter(status=Flag.Status.OPEN)
+        .select_related(
+            "reporter",
+            "annotation__author",
+            "reply__author",
+            "reply__annotation",
+            "annotation__document",
+            "reply__annotation__document",
+        )
+        .order_by("created_at", "pk")
     )
-    about_export = Q(export__requested_by=user, export__seminar__memberships__user=user)
-    return Notification.objects.filter(recipient=user).filter(about_annotation | about_export)
+    disputes = (
+        access.disputes(viewer)
+        .filter(status=Dispute.Status.OPEN)
+        .select_related("claim__author", "claim__document", "opened_by", "ruling__moderator")
+        .order_by("created_at", "pk")
+    )
+    review = ClaimFilters(status=ClaimStatus.UNDER_REVIEW).apply(claims(viewer))
+    return {"flags": flags, "disputes": disputes, "review": review.order_by("modified_at", "pk")}
 
 
-def last_change(document: Document) -> Any:
-    """When any annotation of the document last changed (visible to anyone or not): the stamp
-    under which readers are cached and live updates are asked for."""
-    from django.db.models import Max
+def queue_count(viewer: access.Viewer) -> int:
+    """How many things moderation_queue lists (the seminar page's badge)."""
+    return sum(found.count() for found in moderation_queue(viewer).values())
 
-    return Annotation.objects.filter(document=document).aggregate(newest=Max("modified_at"))[
-        "newest"
-    ]
+
+@dataclass(frozen=True)
+class LogFilters:
+    """The moderation log's filters, for the page and the API (each parses its own query:
+    the page leniently, the API with 400s): an action of ModerationEvent.Action, the
+    moderator (username, or the name kept for a deleted account), a target type."""
+
+    action: str = ""
+    actor: str = ""
+    target_type: str = ""
+
+    def apply(self, events: QuerySet[ModerationEvent]) -> QuerySet[ModerationEvent]:
+        if self.action:
+            events = events.filter(action=self.action)
+        if self.actor:
+            events = events.filter(Q(actor__username=self.actor) | Q(actor_name=self.actor))
+        if self.target_type:
+            events = events.filter(target_type=self.target_type)
+        return events.order_by("-created_at", "-pk")
+
+
+def moderation_log(seminar: Any, filters: LogFilters = LogFilters()) -> QuerySet[ModerationEvent]:
+    """The seminar's moderation log, newest first: every member reads all of it."""
+    return filters.apply(ModerationEvent.objects.filter(seminar=seminar).select_related("actor"))
+
+
+def last_change(viewer: access.Viewer, document: Document) -> Any:
+    """When an annotation of the document last changed in a way the viewer sees
+    (access.changes_seen): the stamp their reader is cached under and asks for changes since.
+    """
+    found = access.changes_seen(viewer).filter(document=document)
+    return found.aggregate(newest=Max("modified_at"))["newest"]
+
+
+def with_text(document: Document) -> Document:
+    """The document with its current revision whole (text and structure), as the reader and
+    corrections need it: access.access_document leaves them unread."""
+    if document.current is not None:
+        document.current = whole_revision(document.current)
+    return document
 
 
 def whole_revision(revision: Revision) -> Revision:
     """The revision with its text and structure loaded, from `revision` (which may have them
-    deferred, as policy.access_document leaves them).
+    deferred, as access.access_document leaves them).
 
     The reader's pages and fragments all need the text and its blocks, ~100 KB to read and
     decode each time. Revisions never change (the database refuses UPDATEs), so each process

@@ -1,4 +1,5 @@
-"""Who may see and do what: the one place that answers it for pages, HTMX fragments and the API.
+"""Who may do what: the role table, and the seminar-level checks every page, fragment and API
+answer makes (what a member sees of the things in a seminar is annotate/access.py's).
 
 Seminars are private. Someone who is not a member is told nothing, not even that a seminar
 exists (`Http404`); a member who lacks the role for an action gets `PermissionDenied` (403).
@@ -16,7 +17,6 @@ from django.http import Http404
 from core.models import Membership, Role, Seminar, SeminarQuerySet
 
 if TYPE_CHECKING:
-    from annotate.models import Document
     from core.models import User
 
 
@@ -119,46 +119,3 @@ def require(membership: Membership | None, action: Action) -> None:
     """Raise 403 unless the membership's role allows the action."""
     if not role_allows(membership.role if membership else None, action):
         raise PermissionDenied(DENIED_MESSAGES[action])
-
-
-LIGHT_DEFER = (
-    "source_text",
-    "current__text",
-    "current__blocks",
-    "current__pages",
-    "current__footnote_refs",
-    "current__suspects",
-    "current__joins",
-    "current__line_map",
-    "current__edits",
-)
-
-
-def access_document(
-    user: User | AnonymousUser,
-    document_id: int,
-    action: Action = Action.VIEW,
-    *,
-    seminar_slug: str | None = None,
-    light: bool = False,
-) -> tuple[Document, Membership]:
-    """A document and the user's membership of its seminar; 404 for non-members.
-
-    The source (loaded if asked for) and the current revision's text and structure are not
-    read from the database: unless `light` (for requests that only need to know whose document
-    it is, such as live polls, many times a minute), the current revision comes whole from
-    this process's memory (selectors.whole_revision).
-    """
-    from annotate.models import Document
-    from annotate.selectors import whole_revision
-
-    documents = Document.objects.select_related("seminar", "current", "created_by")
-    document = documents.defer(*LIGHT_DEFER).filter(pk=document_id).first()
-    membership = membership_of(user, document.seminar) if document else None
-    wrong_seminar = document is not None and seminar_slug not in (None, document.seminar.slug)
-    if document is None or membership is None or wrong_seminar:
-        raise Http404("No such text.")
-    require(membership, action)
-    if not light and document.current is not None:
-        document.current = whole_revision(document.current)
-    return document, membership

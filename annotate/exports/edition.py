@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from annotate.access import in_edition
 from annotate.rendering import Range
 
 
@@ -145,7 +146,7 @@ def _name(user: Any) -> str:
 
 
 def _shown(item: Any) -> bool:
-    return getattr(item, "deleted_at", None) is None and not getattr(item, "hidden", False)
+    return in_edition(item)  # the rule is annotate.access's
 
 
 def corrections_of(revision: Any) -> list[Correction]:

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from annotate import anchoring, markdown
+from annotate import access, anchoring, markdown
 from annotate.models import Annotation, Document, Notification, Reply, Revision
 from core import policy, ratelimit
 from core.errors import Conflict, Unprocessable
@@ -170,10 +170,13 @@ def annotation_update(
     annotation.kind, annotation.body = new_kind, new_body
     if tags is not None:
         annotation.tags = clean_tags(tags)
+    withdrawn = visibility is not None and access.withdraws(annotation, visibility)
     if visibility is not None:
         annotation.visibility = visibility
     annotation.version += 1
     annotation.modified_at = timezone.now()
+    if withdrawn:  # the seminar's readers drop it (annotate.access.change_seen)
+        annotation.withdrawn_at = annotation.modified_at
     annotation.save()
     return annotation
 
@@ -218,7 +221,7 @@ def reply_create(
     parent: Reply | None = None,
     stance: str = "comment",
 ) -> Reply:
-    policy.require(policy.membership_of(user, annotation.seminar), Action.PARTICIPATE)
+    access.participant(user, annotation, parent)  # 404 for what they cannot see whole
     annotation = _lock(annotation)  # a moderator may be locking the thread right now
     if annotation.locked:
         raise Conflict("A moderator has locked this thread.")
@@ -226,8 +229,6 @@ def reply_create(
         raise ValidationError({"stance": "Supports, disputes, asks for clarification or comment."})
     if stance != "comment" and annotation.kind != Annotation.Kind.CLAIM:
         raise ValidationError({"stance": "Only replies to a claim take a stance."})
-    if annotation.visibility == Annotation.Visibility.PRIVATE and annotation.author_id != user.pk:
-        raise PermissionDenied("This annotation is private.")
     if annotation.is_deleted and not annotation.replies.exists():
         raise Conflict("This annotation has been deleted.")
     if not body.strip():
@@ -298,7 +299,7 @@ def _notify_mentions(
 ) -> None:
     """Tell members mentioned as @username (only those who can see the annotation)."""
     names = markdown.mentions(body)
-    if not names or annotation.visibility == Annotation.Visibility.PRIVATE:
+    if not names:
         return
     members = Membership.objects.filter(seminar_id=annotation.seminar_id).select_related("user")
     skipped = set(skip) | {actor.pk}
@@ -311,7 +312,9 @@ def _notify_mentions(
             kind=Notification.Kind.MENTION,
         )
         for m in members
-        if m.user.username.lower() in names and m.user_id not in skipped
+        if m.user.username.lower() in names
+        and m.user_id not in skipped
+        and access.annotation_visible(access.Viewer(m.user, m), annotation)
     )
 
 
@@ -371,10 +374,11 @@ def annotation_reattach(*, annotation: Annotation, user: User, start: int, end: 
     """Attach an orphan (or any annotation) to a new selection on the current revision."""
     annotation = _lock(annotation)
     membership = policy.membership_of(user, annotation.seminar)
-    if annotation.author_id != user.pk and not policy.role_allows(
-        membership.role if membership else None, Action.EDIT_TEXTS
-    ):
-        raise PermissionDenied("Only its author or an editor can re-attach an annotation.")
+    role = membership.role if membership else None
+    if not policy.role_allows(role, Action.EDIT_TEXTS):
+        if annotation.author_id != user.pk:
+            raise PermissionDenied("Only its author or an editor can re-attach an annotation.")
+        policy.require(membership, Action.PARTICIPATE)  # an author who is now an observer
     ratelimit.check(user.pk, "edit")
     revision = annotation.document.current
     assert revision is not None

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from kombu.exceptions import OperationalError as BrokerError
 
-from annotate import selectors
+from annotate import access, selectors
 from annotate.models import (
     Annotation,
     ClaimStatus,
@@ -44,7 +44,7 @@ from annotate.models import (
     ModerationEvent,
 )
 from annotate.services import notifications
-from core import policy, ratelimit
+from core import enqueue, policy, ratelimit
 from core.errors import TooManyRequests
 from core.http import site_request
 from core.models import Seminar, User
@@ -100,12 +100,12 @@ def export_request(
         if document is None:
             raise ValidationError({"document": "Choose the text to export."})
         claim, seminar = None, document.seminar
-        policy.access_document(user, document.pk)
+        access.access_document(user, document.pk)
     elif kind == ExportJob.Kind.CLAIM:
         if claim is None:
             raise ValidationError({"claim": "Choose the claim to export."})
         document, seminar = None, claim.seminar
-        claim_for(user, claim.pk)
+        access.access_claim(user, claim.pk, whole=True)
     else:
         if seminar is None:
             raise ValidationError({"seminar": "Choose the seminar to archive."})
@@ -178,8 +178,11 @@ def _job_ended(user_id: int) -> None:
     transaction.on_commit(lambda: export_dispatch_next(user_id=user_id))
 
 
+BUILD = "annotate.tasks.build_export"
+
+
 def _enqueue(job: ExportJob) -> None:
-    from annotate.tasks import build_export  # tasks import this module
+    build_export = enqueue.task(BUILD)
 
     def send() -> None:
         in_worker = _in_worker()
@@ -207,8 +210,7 @@ def _send_when_back(job_id: int, tries: int = 300, pause: float = 2.0) -> None:
     has started or ended meanwhile."""
     from django.db import connection
 
-    from annotate.tasks import build_export
-
+    build_export = enqueue.task(BUILD)
     try:
         for _ in range(tries):
             time.sleep(pause)
@@ -251,24 +253,6 @@ def _fail_unless_queue_answers(job_id: int) -> None:
     except (BrokerError, OSError) as error:
         logger.error("export %s could not be queued: %s", job_id, error)
         export_failed(job_id=job_id, error=ExportRefused(NOT_QUEUED))
-
-
-def claim_for(user: User, pk: int) -> Annotation:
-    """A claim the user may see (as a member of its seminar): shared or their own, not
-    deleted, and not hidden unless they wrote it or moderate; else 404."""
-    from django.http import Http404
-
-    claim = (
-        Annotation.objects.select_related("seminar", "document", "revision", "author")
-        .filter(pk=pk, kind=Annotation.Kind.CLAIM, deleted_at__isnull=True)
-        .first()
-    )
-    if claim is None or policy.membership_of(user, claim.seminar) is None:
-        raise Http404("No such claim.")
-    policy.access_document(user, claim.document_id, light=True)
-    if not selectors.visible(user, claim.document).filter(pk=claim.pk).exists():
-        raise Http404("No such claim.")
-    return claim
 
 
 OPTIONS: dict[str, type] = {
@@ -442,18 +426,6 @@ class ExportRefused(Exception):
     """The export cannot be built as asked (e.g. the claim was hidden since); said as is."""
 
 
-def export_of(user: User, pk: int) -> ExportJob:
-    """The user's own export, while they still belong to its seminar and may see its text."""
-    from django.http import Http404
-
-    job = ExportJob.objects.filter(pk=pk, requested_by=user).first()
-    if job is None or policy.membership_of(user, job.seminar) is None:
-        raise Http404("No such export.")
-    if job.document_id:
-        policy.access_document(user, job.document_id)
-    return job
-
-
 def export_open(job: ExportJob) -> Any:
     """The job's file, opened for reading; 404 while it has none, or once it expired."""
     from django.http import Http404
@@ -511,12 +483,11 @@ def chosen_annotations(job: ExportJob) -> list[Annotation]:
     content (moderators and authors included: an edition is for reading)."""
     document, user = job.document, job.requested_by
     assert document is not None and document.current is not None
-    found = selectors.visible(user, document).filter(
-        revision=document.current, deleted_at__isnull=True, hidden=False
-    )
+    viewer = access.Viewer.of(user, document.seminar)
     options = job.options
-    if not options.get("private", True):
-        found = found.filter(visibility=Annotation.Visibility.SEMINAR)
+    found = access.edition_annotations(viewer, private=options.get("private", True)).filter(
+        document=document, revision=document.current
+    )
     if options.get("claims_only"):
         found = found.filter(kind=Annotation.Kind.CLAIM)
     if options.get("status"):
@@ -684,7 +655,7 @@ def _record(job: ExportJob) -> Any:
 
     assert job.claim_id is not None
     try:
-        claim_for(job.requested_by, job.claim_id)
+        access.access_claim(job.requested_by, job.claim_id, whole=True)
     except Exception as error:  # hidden, deleted, or its reader left the seminar since
         raise ExportRefused("This claim is no longer there for you to export.") from error
     claim = (
@@ -761,7 +732,7 @@ def archive_zip(job: ExportJob) -> tuple[bytes, str, str]:
     from annotate.exports.markdown import log_markdown
 
     user, seminar = job.requested_by, job.seminar
-    policy.require(policy.membership_of(user, seminar), Action.VIEW)
+    viewer = access.Viewer.of(user, seminar)
     documents = list(
         Document.objects.filter(seminar=seminar, current__isnull=False)
         .select_related("seminar", "current")
@@ -770,8 +741,8 @@ def archive_zip(job: ExportJob) -> tuple[bytes, str, str]:
     claims = [
         claim
         for document in documents
-        for claim in selectors.visible(user, document)
-        .filter(kind=Annotation.Kind.CLAIM, deleted_at__isnull=True, hidden=False)
+        for claim in access.edition_annotations(viewer)
+        .filter(document=document, kind=Annotation.Kind.CLAIM)
         .select_related("document")
         .order_by("start", "pk")
     ]

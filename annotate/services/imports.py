@@ -32,7 +32,7 @@ from annotate.ingest.types import Ingested
 from annotate.models import Annotation, Document, ImportJob, Revision
 from annotate.services import annotations as annotation_service
 from annotate.services import documents
-from core import policy, ratelimit
+from core import enqueue, policy, ratelimit
 from core.errors import ServiceError, TooManyRequests, Unprocessable
 from core.http import site_request
 from core.models import Seminar, User
@@ -156,10 +156,8 @@ def _job_create(
 
 
 def _enqueue(job_id: int) -> None:
-    from annotate.tasks import read_import  # tasks import this module
-
     try:
-        read_import.delay(job_id)
+        enqueue.task("annotate.tasks.read_import").delay(job_id)
     except (BrokerError, OSError) as error:
         logger.error("import %s could not be queued: %s", job_id, error)
         import_failed(job_id=job_id, message=NOT_QUEUED, status=503)

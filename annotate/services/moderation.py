@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from annotate import access
 from annotate.models import (
     Annotation,
     ClaimStatus,
@@ -113,7 +114,7 @@ def claim_set_status(*, claim: Annotation, actor: User, status: str, reason: str
         log_event(
             seminar_id=claim.seminar_id,
             actor=actor,
-            action="set_claim_status",
+            action=ModerationEvent.Action.SET_CLAIM_STATUS,
             target_type="annotation",
             target_id=claim.pk,
             old=old,
@@ -129,6 +130,7 @@ def claim_withdraw(*, claim: Annotation, user: User, reason: str = "") -> Annota
     claim = _lock_claim(claim)
     if claim.author_id != user.pk:
         raise PermissionDenied("Only its author can withdraw a claim.")
+    policy.require(policy.membership_of(user, claim.seminar), Action.PARTICIPATE)
     status = claim.claim_status or ClaimStatus.OPEN
     if status == ClaimStatus.WITHDRAWN:
         return claim
@@ -152,9 +154,7 @@ def claim_dispute(
 ) -> Dispute:
     """Open a formal dispute of a claim; its author and the moderators are told."""
     claim = _lock_claim(claim)
-    policy.require(policy.membership_of(user, claim.seminar), Action.PARTICIPATE)
-    if claim.visibility == Annotation.Visibility.PRIVATE and claim.author_id != user.pk:
-        raise PermissionDenied("This claim is private.")
+    access.participant(user, claim)  # 404 for what they cannot see whole
     if claim.author_id == user.pk:
         raise Conflict("You cannot dispute your own claim; withdraw it instead.")
     status = claim.claim_status or ClaimStatus.OPEN
@@ -285,7 +285,7 @@ def dispute_rule(
     log_event(
         seminar_id=claim.seminar_id,
         actor=moderator,
-        action=f"rule_{decision}",
+        action=ModerationEvent.Action(f"rule_{decision}"),
         target_type="dispute",
         target_id=dispute.pk,
         old=old,
@@ -310,9 +310,7 @@ def flag_create(
     if (annotation is None) == (reply is None):
         raise Unprocessable("Flag one annotation or one reply.")
     target = annotation or reply.annotation  # type: ignore[union-attr]
-    policy.require(policy.membership_of(user, target.seminar), Action.PARTICIPATE)
-    if target.visibility == Annotation.Visibility.PRIVATE and target.author_id != user.pk:
-        raise PermissionDenied("You cannot see that.")
+    access.participant(user, target, reply)  # 404 for what they cannot see whole
     if reason not in Flag.Reason.values:
         raise ValidationError({"reason": "Choose why you flag it."})
     ratelimit.check(user.pk, "flag")
@@ -341,7 +339,7 @@ def flag_dismiss(*, flag: Flag, moderator: User, reason: str = "") -> Flag:
         log_event(
             seminar_id=flag.seminar_id,
             actor=moderator,
-            action="dismiss_flag",
+            action=ModerationEvent.Action.DISMISS_FLAG,
             target_type="flag",
             target_id=flag.pk,
             old=old,
@@ -373,14 +371,18 @@ def content_set_hidden(
         raise ValidationError({"reason": "Give a reason: it goes on the moderation log."})
     item.hidden = hidden
     item.modified_at = timezone.now()
-    item.save(update_fields=["hidden", "modified_at"])
+    changed = ["hidden", "modified_at"]
+    if annotation is not None and hidden:  # readers drop it (annotate.access.change_seen)
+        item.withdrawn_at = item.modified_at
+        changed.append("withdrawn_at")
+    item.save(update_fields=changed)
     if reply is not None:  # readers watch their annotations' stamps, not replies'
         Annotation.objects.filter(pk=item.annotation_id).update(modified_at=item.modified_at)
     kind = "annotation" if annotation else "reply"
     log_event(
         seminar_id=seminar_id,
         actor=moderator,
-        action="hide" if hidden else "restore",
+        action=ModerationEvent.Action.HIDE if hidden else ModerationEvent.Action.RESTORE,
         target_type=kind,
         target_id=item.pk,
         old="hidden" if not hidden else "visible",
@@ -412,7 +414,7 @@ def thread_set_locked(
         log_event(
             seminar_id=annotation.seminar_id,
             actor=moderator,
-            action="lock" if locked else "unlock",
+            action=ModerationEvent.Action.LOCK if locked else ModerationEvent.Action.UNLOCK,
             target_type="annotation",
             target_id=annotation.pk,
             old="unlocked" if locked else "locked",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
 
 from annotate.models import Annotation, ExportJob, Notification
+from core import enqueue
 from core.models import User
 
 
@@ -19,10 +19,8 @@ def notify_moderation(*, recipient: User, actor: User, annotation: Annotation) -
         recipient=recipient, actor=actor, annotation=annotation, kind=Notification.Kind.MODERATION
     )
     if recipient.email:
-        from annotate.tasks import send_notification_email  # tasks import this module
-
         # robust: with Redis away the in-app notification stands; the email is logged as lost.
-        transaction.on_commit(lambda: send_notification_email.delay(notification.pk), robust=True)
+        enqueue.after_commit("annotate.tasks.send_notification_email", notification.pk, robust=True)
 
 
 def notify_export(job: ExportJob) -> None:

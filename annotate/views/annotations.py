@@ -15,15 +15,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotate import markdown, rendering, selectors
+from annotate import access, markdown, rendering, selectors
 from annotate.forms import AnnotationForm, ReplyForm
 from annotate.models import Annotation, Document, Reply, Revision
 from annotate.services import annotations as service
-from core import policy
 from core.errors import ServiceError
 from core.forms import apply_errors
 from core.http import refuse_floods, render_page, signed_in_user, with_retry_after
-from core.models import Membership, User
 from core.policy import Action
 
 PANEL = "annotate/panel.html"
@@ -61,16 +59,15 @@ def highlight_classifier(
 
 
 def reader_blocks(
-    user: User,
+    viewer: access.Viewer,
     document: Document,
     revision: Revision,
     filters: selectors.Filters,
     suspects: list[dict[str, Any]],
     within: tuple[int, int] | None = None,
-    membership: Membership | None = None,
 ) -> list[rendering.BlockView]:
     """The text's blocks with this member's highlights (only the blocks touching `within`)."""
-    rows = selectors.highlight_rows(user, document, revision, filters, within, membership)
+    rows = selectors.highlight_rows(viewer, document, revision, filters, within)
     ranges, classify = highlight_classifier(rows)
     ranges += [rendering.Range(s["start"], s["end"], "suspect") for s in suspects]
     return rendering.block_views(revision, ranges, classify=classify, within=within)
@@ -78,19 +75,18 @@ def reader_blocks(
 
 def _document(
     request: HttpRequest, slug: str, pk: int, action: Action = Action.VIEW
-) -> tuple[Document, Membership, Revision]:
-    document, membership = policy.access_document(request.user, pk, action, seminar_slug=slug)
+) -> tuple[Document, access.Viewer, Revision]:
+    document, membership = access.access_document(request.user, pk, action, seminar_slug=slug)
+    selectors.with_text(document)
     revision = document.current
     if revision is None:
         raise Http404("This text has no revision.")
     revision.document = document
-    return document, membership, revision
+    return document, access.Viewer(signed_in_user(request), membership), revision
 
 
-def _annotation(
-    user: User, document: Document, aid: int, membership: Membership | None = None
-) -> Annotation:
-    visible = selectors.visible(user, document, membership)
+def _annotation(viewer: access.Viewer, document: Document, aid: int) -> Annotation:
+    visible = selectors.visible(viewer, document)
     found = selectors.with_threads(visible).filter(pk=aid).first()
     if found is None:
         raise Http404("No such annotation.")
@@ -98,16 +94,13 @@ def _annotation(
     return found
 
 
-def _card_context(
-    annotation: Annotation, user: User, membership: Membership, **extra: Any
-) -> dict[str, Any]:
+def _card_context(annotation: Annotation, viewer: access.Viewer, **extra: Any) -> dict[str, Any]:
     return {
         "a": annotation,
-        "thread": selectors.thread_tree(annotation),
-        "me": user,
-        "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE)
-        and not annotation.locked,
-        "moderator": policy.role_allows(membership.role, Action.MODERATE),
+        "thread": access.thread(viewer, annotation),
+        "me": viewer.user,
+        "can_participate": viewer.participates and not annotation.locked,
+        "moderator": viewer.moderates,
         # Through the document, which the views hand over with its seminar: no query a card.
         "seminar": annotation.document.seminar,
         "document": annotation.document,
@@ -121,10 +114,9 @@ def _oob_blocks(
     document: Document,
     revision: Revision,
     spans: list[tuple[int, int]],
-    membership: Membership | None = None,
+    viewer: access.Viewer,
 ) -> str:
     """The blocks touching the given spans, re-rendered for an out-of-band swap."""
-    user = signed_in_user(request)
     touched: list[rendering.BlockView] = []
     for s, e in spans:
         bounds = [
@@ -132,9 +124,7 @@ def _oob_blocks(
         ]
         if bounds:
             within = (bounds[0][0], bounds[-1][1])
-            touched += reader_blocks(
-                user, document, revision, selectors.Filters(), [], within, membership
-            )
+            touched += reader_blocks(viewer, document, revision, selectors.Filters(), [], within)
     return "".join(
         render_to_string("annotate/_block.html", {"block": b, "oob": True}, request)
         for b in touched
@@ -167,7 +157,7 @@ def composer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 @refuse_floods("annotate")
 def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    document, membership, revision = _document(request, slug, pk, Action.PARTICIPATE)
+    document, viewer, revision = _document(request, slug, pk, Action.PARTICIPATE)
     form = AnnotationForm(request.POST)
     context = {
         "form": form,
@@ -201,35 +191,34 @@ def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ServiceError as error:
         context["error"] = error.message
         return render_page(request, "annotate/composer.html", context, status=error.status)
-    annotation = _annotation(signed_in_user(request), document, annotation.pk, membership)
+    annotation = _annotation(viewer, document, annotation.pk)
     html: str = render_to_string(
         PANEL,
         {
-            "annotations": [_card_context(annotation, signed_in_user(request), membership)],
+            "annotations": [_card_context(annotation, viewer)],
             "title": "Saved",
             "document": document,
             "seminar": document.seminar,
         },
         request,
     )
-    html += _oob_blocks(request, document, revision, [(data["start"], data["end"])], membership)
+    html += _oob_blocks(request, document, revision, [(data["start"], data["end"])], viewer)
     return HttpResponse(html, status=201, headers={"HX-Trigger": "glossa:changed"})
 
 
 @login_required
 @require_GET
 def annotations_at(request: HttpRequest, slug: str, pk: int, offset: int) -> HttpResponse:
-    document, membership, revision = _document(request, slug, pk)
-    user = signed_in_user(request)
+    document, viewer, revision = _document(request, slug, pk)
     filters = selectors.Filters.from_query(request.GET)
-    found = list(selectors.covering(user, document, revision, offset, filters, membership))
+    found = list(selectors.covering(viewer, document, revision, offset, filters))
     for annotation in found:
         annotation.document = document
     return render_page(
         request,
         PANEL,
         {
-            "annotations": [_card_context(a, user, membership) for a in found],
+            "annotations": [_card_context(a, viewer) for a in found],
             "title": f"{len(found)} annotation{'s' if len(found) != 1 else ''} here",
             "document": document,
             "seminar": document.seminar,
@@ -240,11 +229,10 @@ def annotations_at(request: HttpRequest, slug: str, pk: int, offset: int) -> Htt
 @login_required
 @require_GET
 def annotation_detail(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
-    document, membership, _ = _document(request, slug, pk)
-    user = signed_in_user(request)
-    annotation = _annotation(user, document, aid, membership)
+    document, viewer, _ = _document(request, slug, pk)
+    annotation = _annotation(viewer, document, aid)
     context = {
-        "annotations": [_card_context(annotation, user, membership)],
+        "annotations": [_card_context(annotation, viewer)],
         "title": "Annotation",
         "document": document,
         "seminar": document.seminar,
@@ -257,25 +245,22 @@ def annotation_detail(request: HttpRequest, slug: str, pk: int, aid: int) -> Htt
 def _card(
     request: HttpRequest,
     annotation: Annotation,
-    membership: Membership,
+    viewer: access.Viewer,
     status: int = 200,
     extra_html: str = "",
     **extra: Any,
 ) -> HttpResponse:
-    user = signed_in_user(request)
-    fresh = _annotation(user, annotation.document, annotation.pk, membership)
-    html = render_to_string(
-        "annotate/_card.html", _card_context(fresh, user, membership, **extra), request
-    )
+    fresh = _annotation(viewer, annotation.document, annotation.pk)
+    html = render_to_string("annotate/_card.html", _card_context(fresh, viewer, **extra), request)
     return HttpResponse(html + extra_html, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
-    document, membership, revision = _document(request, slug, pk)
+    document, viewer, revision = _document(request, slug, pk)
     user = signed_in_user(request)
-    annotation = _annotation(user, document, aid)
+    annotation = _annotation(viewer, document, aid)
     if request.method == "GET":
         # The form holds the text: only for its author, while it exists.
         if annotation.author_id != user.pk or annotation.is_deleted:
@@ -289,10 +274,10 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
                 "version": annotation.version,
             }
         )
-        return _card(request, annotation, membership, editing=form)
+        return _card(request, annotation, viewer, editing=form)
     form = AnnotationForm(request.POST, editing=True)
     if not form.is_valid():
-        return _card(request, annotation, membership, status=422, editing=form)
+        return _card(request, annotation, viewer, status=422, editing=form)
     data = form.cleaned_data
     try:
         service.annotation_update(
@@ -308,7 +293,7 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
         return _card(
             request,
             annotation,
-            membership,
+            viewer,
             status=409,
             editing=form,
             conflict=stale.message,
@@ -316,43 +301,47 @@ def annotation_edit(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpR
         )
     except ValidationError as error:
         apply_errors(form, error)
-        return _card(request, annotation, membership, status=422, editing=form)
+        return _card(request, annotation, viewer, status=422, editing=form)
     except ServiceError as error:  # a 429 keeps what was typed, in the form
         return with_retry_after(
             _card(
                 request,
                 annotation,
-                membership,
+                viewer,
                 status=error.status,
                 error=error.message,
                 editing=form,
             ),
             error,
         )
-    oob = _oob_blocks(request, document, revision, [(annotation.start or 0, annotation.end or 0)])
-    return _card(request, annotation, membership, extra_html=oob)
+    oob = _oob_blocks(
+        request, document, revision, [(annotation.start or 0, annotation.end or 0)], viewer
+    )
+    return _card(request, annotation, viewer, extra_html=oob)
 
 
 @login_required
 @require_POST
 def annotation_delete(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
-    document, membership, revision = _document(request, slug, pk)
-    annotation = _annotation(signed_in_user(request), document, aid)
+    document, viewer, revision = _document(request, slug, pk)
+    annotation = _annotation(viewer, document, aid)
     service.annotation_delete(annotation=annotation, user=signed_in_user(request))
-    oob = _oob_blocks(request, document, revision, [(annotation.start or 0, annotation.end or 0)])
-    return _card(request, annotation, membership, extra_html=oob)
+    oob = _oob_blocks(
+        request, document, revision, [(annotation.start or 0, annotation.end or 0)], viewer
+    )
+    return _card(request, annotation, viewer, extra_html=oob)
 
 
 @login_required
 @require_POST
 @refuse_floods("reply")
 def reply_create(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
-    document, membership, _ = _document(request, slug, pk, Action.PARTICIPATE)
+    document, viewer, _ = _document(request, slug, pk, Action.PARTICIPATE)
     user = signed_in_user(request)
-    annotation = _annotation(user, document, aid)
+    annotation = _annotation(viewer, document, aid)
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        return _card(request, annotation, membership, status=422, reply_form=form)
+        return _card(request, annotation, viewer, status=422, reply_form=form)
     parent = None
     if form.cleaned_data.get("parent"):
         parent = get_object_or_404(Reply, pk=form.cleaned_data["parent"], annotation=annotation)
@@ -366,25 +355,25 @@ def reply_create(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResp
         )
     except ValidationError as error:
         apply_errors(form, error)
-        return _card(request, annotation, membership, status=422, reply_form=form)
+        return _card(request, annotation, viewer, status=422, reply_form=form)
     except ServiceError as error:
-        return _card(request, annotation, membership, status=error.status, error=error.message)
-    return _card(request, annotation, membership, status=201)
+        return _card(request, annotation, viewer, status=error.status, error=error.message)
+    return _card(request, annotation, viewer, status=201)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> HttpResponse:
-    document, membership, _ = _document(request, slug, pk)
+    document, viewer, _ = _document(request, slug, pk)
     user = signed_in_user(request)
-    annotation = _annotation(user, document, aid)
+    annotation = _annotation(viewer, document, aid)
     reply = get_object_or_404(Reply, pk=rid, annotation=annotation)
     if request.method == "GET":
         # The form holds the text (of a hidden reply, too): only for its author, while it exists.
         if reply.author_id != user.pk or reply.deleted_at is not None:
             raise PermissionDenied("You can edit only your own replies.")
         form = ReplyForm(initial={"body": reply.body, "version": reply.version})
-        return _card(request, annotation, membership, editing_reply=reply.pk, reply_edit=form)
+        return _card(request, annotation, viewer, editing_reply=reply.pk, reply_edit=form)
     form = ReplyForm(request.POST)
     try:
         if not form.is_valid() or form.cleaned_data.get("version") is None:
@@ -399,7 +388,7 @@ def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> 
         return _card(
             request,
             annotation,
-            membership,
+            viewer,
             status=409,
             editing_reply=reply.pk,
             reply_edit=form,
@@ -408,7 +397,7 @@ def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> 
         )
     except ValidationError:
         return _card(
-            request, annotation, membership, status=422, editing_reply=reply.pk, reply_edit=form
+            request, annotation, viewer, status=422, editing_reply=reply.pk, reply_edit=form
         )
     except ServiceError as error:  # a 429 keeps what was typed, in the form
         edit: dict[str, Any] = {
@@ -417,26 +406,26 @@ def reply_edit(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> 
             "error": error.message,
         }
         return with_retry_after(
-            _card(request, annotation, membership, status=error.status, **edit), error
+            _card(request, annotation, viewer, status=error.status, **edit), error
         )
-    return _card(request, annotation, membership)
+    return _card(request, annotation, viewer)
 
 
 @login_required
 @require_POST
 def reply_delete(request: HttpRequest, slug: str, pk: int, aid: int, rid: int) -> HttpResponse:
-    document, membership, _ = _document(request, slug, pk)
-    annotation = _annotation(signed_in_user(request), document, aid)
+    document, viewer, _ = _document(request, slug, pk)
+    annotation = _annotation(viewer, document, aid)
     reply = get_object_or_404(Reply, pk=rid, annotation=annotation)
     service.reply_delete(reply=reply, user=signed_in_user(request))
-    return _card(request, annotation, membership)
+    return _card(request, annotation, viewer)
 
 
 @login_required
 @require_POST
 def reattach(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse:
-    document, membership, revision = _document(request, slug, pk)
-    annotation = _annotation(signed_in_user(request), document, aid)
+    document, viewer, revision = _document(request, slug, pk)
+    annotation = _annotation(viewer, document, aid)
     try:
         start, end = int(request.POST["start"]), int(request.POST["end"])
         service.annotation_reattach(
@@ -444,15 +433,15 @@ def reattach(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse
         )
     except (KeyError, ValueError):
         return _card(
-            request, annotation, membership, status=422, error="Select the words to attach it to."
+            request, annotation, viewer, status=422, error="Select the words to attach it to."
         )
     except ServiceError as error:
-        return _card(request, annotation, membership, status=error.status, error=error.message)
+        return _card(request, annotation, viewer, status=error.status, error=error.message)
     return _card(
         request,
         annotation,
-        membership,
-        extra_html=_oob_blocks(request, document, revision, [(start, end)]),
+        viewer,
+        extra_html=_oob_blocks(request, document, revision, [(start, end)], viewer),
     )
 
 
@@ -480,20 +469,20 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
     Polled every few seconds by every open reader: one indexed query when nothing changed.
     """
-    document, membership = policy.access_document(request.user, pk, seminar_slug=slug, light=True)
-    user = signed_in_user(request)
+    document, membership = access.access_document(request.user, pk, seminar_slug=slug)
+    viewer = access.Viewer(signed_in_user(request), membership)
     since = _since(request.GET.get("since", ""))
-    newest = selectors.last_change(document)
+    newest = selectors.last_change(viewer, document)
     stamp = (newest or since or timezone.now()).isoformat()
     if since is None or newest is None or newest <= since:
         return HttpResponse(status=204, headers={"X-Glossa-Since": stamp})
-    # Every annotation that changed, visible or not: one that just became private must vanish
-    # from this reader too. Only positions are used from the ones this member cannot see.
-    # A few seconds of overlap: a transaction may commit after a later one's stamp.
+    # The changes this member sees (access.changes_seen): to what they can see, and an
+    # annotation's withdrawal from them (made private, hidden), which must vanish from this
+    # reader too. A few seconds of overlap: a transaction may commit after a later one's stamp.
     changed = list(
-        Annotation.objects.filter(
-            document=document, modified_at__gt=since - LIVE_OVERLAP
-        ).values_list("pk", "start", "end")
+        access.changes_seen(viewer)
+        .filter(document=document, modified_at__gt=since - LIVE_OVERLAP)
+        .values_list("pk", "start", "end")
     )
     spans = [(s, e) for _, s, e in changed if s is not None and e is not None]
     if document.current is None:
@@ -520,7 +509,7 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     rows = (
         []
         if hide or reach is None
-        else selectors.highlight_rows(user, document, revision, filters, reach, membership)
+        else selectors.highlight_rows(viewer, document, revision, filters, reach)
     )
     ranges, classify = highlight_classifier(rows)
     blocks = [
@@ -544,12 +533,12 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if "cards" in request.GET:
         shown = set(request.GET["cards"].split(",")[:50])
         ids = [pk for pk in ids if str(pk) in shown]
-    shown_cards = selectors.visible(user, document, membership).filter(pk__in=ids)
+    shown_cards = selectors.visible(viewer, document).filter(pk__in=ids)
     for annotation in selectors.with_threads(shown_cards):
         annotation.document = document
         html += render_to_string(
             "annotate/_card.html",
-            {**_card_context(annotation, user, membership), "replace": True},
+            {**_card_context(annotation, viewer), "replace": True},
             request,
         )
     return HttpResponse(html, headers={"X-Glossa-Since": stamp})
@@ -562,7 +551,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
         service.notifications_mark_read(user=user)
         messages.success(request, "All notifications are marked as read.")
         return redirect("notifications")
-    found = selectors.notifications_for(user).select_related(
+    found = access.notifications(user).select_related(
         "actor", "annotation__document__seminar", "reply", "export__document", "export__claim"
     )[:100]
     return render_page(request, "annotate/notifications.html", {"notifications": found})

@@ -8,13 +8,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from annotate import selectors
+from annotate import access, selectors
 from annotate.models import (
     Annotation,
     ClaimStatus,
@@ -28,33 +27,31 @@ from annotate.services import moderation
 from core import policy
 from core.errors import ServiceError
 from core.http import render_page, safe_next, signed_in_user
-from core.models import Seminar
 from core.policy import Action
 
 
-def _claim(request: HttpRequest, seminar: Seminar, aid: int) -> Annotation:
-    user = signed_in_user(request)
-    found = selectors.claims(user, seminar).filter(pk=aid).first()
-    if found is None:
-        raise Http404("No such claim.")
-    return found
+def _claim(
+    viewer: access.Viewer, aid: int, action: Action = Action.VIEW, *, whole: bool = False
+) -> Annotation:
+    """The claim, with its counts (selectors.claims), if the viewer may see it (to look) or act
+    on it (access.access_claim: 404, then 403 without the role for `action`)."""
+    access.access_claim(viewer.user, aid, action, seminar=viewer.seminar, whole=whole)
+    return selectors.claims(viewer).get(pk=aid)
 
 
 @login_required
 def claims_list(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar, membership = policy.access_seminar(request.user, slug)
+    viewer = access.Viewer.at(request.user, slug)
+    seminar, membership = viewer.seminar, viewer.membership
     query = request.GET
     document = query.get("document", "")
-    found = selectors.claims(
-        signed_in_user(request),
-        seminar,
+    filters = selectors.ClaimFilters(
         status=query.get("status", "") if query.get("status") in ClaimStatus.values else "",
-        document=int(document)
-        if document.isascii() and document.isdigit() and len(document) < 18
-        else None,
+        document=int(document) if _is_id(document) else None,
         member=query.get("member", "")[:150],
         sort="contested" if query.get("sort") == "contested" else "activity",
     )
+    found = filters.apply(selectors.claims(viewer))
     page = Paginator(found, 50).get_page(query.get("page"))
     return render_page(
         request,
@@ -72,8 +69,9 @@ def claims_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def claim_detail(request: HttpRequest, slug: str, aid: int, **extra: Any) -> HttpResponse:
-    seminar, membership = policy.access_seminar(request.user, slug)
-    claim = _claim(request, seminar, aid)
+    viewer = access.Viewer.at(request.user, slug)
+    seminar, membership = viewer.seminar, viewer.membership
+    claim = _claim(viewer, aid)
     revision = claim.revision
     context_start = max(0, (claim.start or 0) - 300)
     block = next(
@@ -84,8 +82,6 @@ def claim_detail(request: HttpRequest, slug: str, aid: int, **extra: Any) -> Htt
         ),
         None,
     )
-    user = signed_in_user(request)
-    moderator = policy.role_allows(membership.role, Action.MODERATE)
     return render_page(
         request,
         "annotate/claim.html",
@@ -97,14 +93,14 @@ def claim_detail(request: HttpRequest, slug: str, aid: int, **extra: Any) -> Htt
             "before": revision.text[context_start : claim.start or 0],
             "after": revision.text[claim.end or 0 : (claim.end or 0) + 300],
             "where": block,
-            "thread": selectors.thread_tree(
-                selectors.with_threads(Annotation.objects.filter(pk=claim.pk)).get()
+            "thread": access.thread(
+                viewer, selectors.with_threads(Annotation.objects.filter(pk=claim.pk)).get()
             ),
             "disputes": claim.disputes.select_related("opened_by", "ruling__moderator"),
             "history": claim.status_changes.select_related("actor"),
-            "moderator": moderator,
-            "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE),
-            "can_see_hidden": moderator or claim.author_id == user.pk,
+            "moderator": viewer.moderates,
+            "can_participate": viewer.participates,
+            "body_shown": access.body_shown(viewer, claim),
             "grounds": Dispute.Grounds.choices,
             "statuses": [c for c in ClaimStatus.choices if c[0] != ClaimStatus.WITHDRAWN],
             "decisions": Ruling.Decision.choices,
@@ -151,8 +147,7 @@ def _evidence(post: Any, text: str) -> list[dict[str, Any]]:
 @login_required
 @require_POST
 def claim_dispute(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
-    seminar, _ = policy.access_seminar(request.user, slug)
-    claim = _claim(request, seminar, aid)
+    claim = _claim(access.Viewer.at(request.user, slug), aid, Action.PARTICIPATE)
     try:
         assert claim.document.current is not None
         moderation.claim_dispute(
@@ -173,10 +168,10 @@ def claim_dispute(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
 @login_required
 @require_POST
 def claim_withdraw(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
-    seminar, _ = policy.access_seminar(request.user, slug)
+    viewer = access.Viewer.at(request.user, slug)
     try:
         moderation.claim_withdraw(
-            claim=_claim(request, seminar, aid),
+            claim=_claim(viewer, aid, whole=True),  # the service: its author, taking part
             user=signed_in_user(request),
             reason=request.POST.get("reason", ""),
         )
@@ -188,10 +183,10 @@ def claim_withdraw(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
 @login_required
 @require_POST
 def claim_status(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
-    seminar, _ = policy.access_seminar(request.user, slug, Action.MODERATE)
+    viewer = access.Viewer.at(request.user, slug, Action.MODERATE)
     try:
         moderation.claim_set_status(
-            claim=_claim(request, seminar, aid),
+            claim=_claim(viewer, aid, Action.MODERATE),
             actor=signed_in_user(request),
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", ""),
@@ -204,8 +199,8 @@ def claim_status(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
 @login_required
 @require_POST
 def dispute_rule(request: HttpRequest, slug: str, did: int) -> HttpResponse:
-    seminar, _ = policy.access_seminar(request.user, slug, Action.MODERATE)
-    dispute = get_object_or_404(Dispute, pk=did, claim__seminar=seminar)
+    viewer = access.Viewer.at(request.user, slug, Action.MODERATE)
+    dispute, _ = access.access_dispute(viewer.user, did, Action.MODERATE, seminar=viewer.seminar)
     try:
         moderation.dispute_rule(
             dispute=dispute,
@@ -220,32 +215,29 @@ def dispute_rule(request: HttpRequest, slug: str, did: int) -> HttpResponse:
     return _back(request, slug, dispute.claim_id)
 
 
-def _target(request: HttpRequest, seminar: Seminar) -> tuple[Annotation | None, Reply | None]:
-    """The annotation or reply a form names, if this member can see it; else 404."""
-    user = signed_in_user(request)
-    # Something deleted is gone once nothing hangs on it (as in the API).
-    threaded = Exists(Reply.objects.filter(annotation=OuterRef("pk")))
-    visible = (
-        Annotation.objects.filter(seminar=seminar)
-        .filter(Q(visibility=Annotation.Visibility.SEMINAR) | Q(author=user))
-        .filter(Q(deleted_at__isnull=True) | threaded)
-    )
+def _target(
+    request: HttpRequest, viewer: access.Viewer, action: Action
+) -> tuple[Annotation | None, Reply | None]:
+    """The annotation or reply a form names, if the viewer may `action` on it
+    (access.access_annotation, access.access_reply): else 404, or 403 without the role."""
     if _is_id(request.POST.get("reply", "")):
-        replies = Reply.objects.filter(
-            Q(deleted_at__isnull=True) | Exists(Reply.objects.filter(parent=OuterRef("pk")))
+        found, _ = access.access_reply(
+            viewer.user, int(request.POST["reply"]), action, seminar=viewer.seminar
         )
-        reply = get_object_or_404(replies, pk=int(request.POST["reply"]), annotation__in=visible)
-        return None, reply
+        return None, found
     if _is_id(request.POST.get("annotation", "")):
-        return get_object_or_404(visible, pk=int(request.POST["annotation"])), None
+        annotation, _ = access.access_annotation(
+            viewer.user, int(request.POST["annotation"]), action, seminar=viewer.seminar
+        )
+        return annotation, None
     raise Http404("Nothing to act on.")
 
 
 @login_required
 @require_POST
 def flag(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar, _ = policy.access_seminar(request.user, slug)
-    annotation, reply = _target(request, seminar)
+    viewer = access.Viewer.at(request.user, slug)
+    annotation, reply = _target(request, viewer, Action.PARTICIPATE)
     try:
         moderation.flag_create(
             user=signed_in_user(request),
@@ -277,14 +269,15 @@ def _esc(text: str) -> str:
 @require_POST
 def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     """Hide, restore, lock, unlock (annotations and replies), dismiss a flag."""
-    seminar, _ = policy.access_seminar(request.user, slug, Action.MODERATE)
+    viewer = access.Viewer.at(request.user, slug, Action.MODERATE)
+    seminar = viewer.seminar
     user, reason = signed_in_user(request), request.POST.get("reason", "")
     try:
         if action == "dismiss-flag":
             flag_ = get_object_or_404(Flag, pk=request.POST.get("flag", "0") or 0, seminar=seminar)
             moderation.flag_dismiss(flag=flag_, moderator=user, reason=reason)
         elif action in ("hide", "restore"):
-            annotation, reply = _target(request, seminar)
+            annotation, reply = _target(request, viewer, Action.MODERATE)
             moderation.content_set_hidden(
                 moderator=user,
                 hidden=action == "hide",
@@ -293,7 +286,7 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
                 reply=reply,
             )
         elif action in ("lock", "unlock"):
-            annotation, _ = _target(request, seminar)
+            annotation, _ = _target(request, viewer, Action.MODERATE)
             if annotation is None:
                 raise Http404("Lock a thread by its annotation.")
             moderation.thread_set_locked(
@@ -311,29 +304,27 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 
 @login_required
 def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar, membership = policy.access_seminar(request.user, slug, Action.MODERATE)
+    viewer = access.Viewer.at(request.user, slug, Action.MODERATE)
     return render_page(
         request,
         "annotate/moderation.html",
-        {"seminar": seminar, "membership": membership, **selectors.moderation_queue(seminar)},
+        {
+            "seminar": viewer.seminar,
+            "membership": viewer.membership,
+            **selectors.moderation_queue(viewer),
+        },
     )
 
 
 @login_required
 def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
     seminar, membership = policy.access_seminar(request.user, slug)
-    events = ModerationEvent.objects.filter(seminar=seminar)
-    action, actor = request.GET.get("action", "")[:32], request.GET.get("actor", "")[:150]
-    if action:
-        events = events.filter(action=action)
-    if actor:
-        events = events.filter(actor_name=actor) | events.filter(actor__username=actor)
-    page = Paginator(events.order_by("-created_at", "-pk"), 50).get_page(request.GET.get("page"))
-    actions = (
-        ModerationEvent.objects.filter(seminar=seminar)
-        .order_by()
-        .values_list("action", flat=True)
-        .distinct()
+    action, actor = request.GET.get("action", ""), request.GET.get("actor", "")[:150]
+    if action not in ModerationEvent.Action.values:
+        action = ""
+    filters = selectors.LogFilters(action=action, actor=actor)
+    page = Paginator(selectors.moderation_log(seminar, filters), 50).get_page(
+        request.GET.get("page")
     )
     return render_page(
         request,
@@ -342,7 +333,7 @@ def moderation_log(request: HttpRequest, slug: str) -> HttpResponse:
             "seminar": seminar,
             "membership": membership,
             "page": page,
-            "actions": sorted(actions),
+            "actions": ModerationEvent.Action.choices,
             "action": action,
             "actor": actor,
         },

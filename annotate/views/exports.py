@@ -13,12 +13,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from annotate import access
 from annotate.models import Annotation, ClaimStatus, Document, ExportJob
 from annotate.services import exports
 from core import policy
@@ -127,7 +128,7 @@ def _refused(
 @refuse_floods("export")
 def export_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An annotated edition of a text."""
-    document, _ = policy.access_document(request.user, pk, seminar_slug=slug)
+    document, _ = access.access_document(request.user, pk, seminar_slug=slug)
     return _request(request, document.get_absolute_url(), kind="edition", document=document)
 
 
@@ -136,10 +137,8 @@ def export_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @refuse_floods("export")
 def claim_export_create(request: HttpRequest, slug: str, aid: int) -> HttpResponse:
     """The record of one claim's discussion."""
-    policy.access_seminar(request.user, slug)
-    claim = exports.claim_for(signed_in_user(request), aid)
-    if claim.seminar.slug != slug:
-        raise Http404("No such claim.")
+    viewer = access.Viewer.at(request.user, slug)
+    claim, _ = access.access_claim(request.user, aid, seminar=viewer.seminar, whole=True)
     return _request(request, reverse("claim", args=[slug, aid]), kind="claim", claim=claim)
 
 
@@ -155,7 +154,7 @@ def archive_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     """Checked on every request: a link to a file is not a permission to read it."""
-    job = exports.export_of(signed_in_user(request), pk)
+    job = access.access_export(request.user, pk)
     return FileResponse(
         exports.export_open(job),
         as_attachment=True,
@@ -169,7 +168,7 @@ def export_download(request: HttpRequest, pk: int) -> FileResponse:
 def export_retry(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
     try:
-        exports.export_retry(job=exports.export_of(user, pk), user=user)
+        exports.export_retry(job=access.access_export(user, pk), user=user)
     except TooManyRequests as error:
         return _list(request, error)
     return redirect("exports")

@@ -157,17 +157,18 @@ def _reader_context(
     request: HttpRequest, revision: Revision, membership: Membership, **extra: Any
 ) -> dict[str, Any]:
     document = revision.document
-    user = signed_in_user(request)
+    viewer = access.Viewer(signed_in_user(request), membership)
     editor = policy.role_allows(membership.role, Action.EDIT_TEXTS)
     is_current = revision.pk == document.current_id
     show_suspects = editor and is_current
     filters = selectors.Filters.from_query(request.GET)
     suspects = revision.suspects if show_suspects else []
-    newest = selectors.last_change(document)
+    newest = selectors.last_change(viewer, document)
     hide = request.GET.get("highlights") == "off"
     # What this member sees of the text changes only when an annotation they can see does
     # (every change moves `newest`), so the expensive part is cached under that stamp.
-    shape = (revision.pk, newest and newest.timestamp(), user.pk, filters, hide, show_suspects)
+    stamp = newest and newest.timestamp()
+    shape = (revision.pk, stamp, viewer.pk, viewer.role, filters, hide, show_suspects)
     key = "reader:" + hashlib.sha256(repr(shape).encode()).hexdigest()
     try:
         cached = cache.get(key)
@@ -178,16 +179,16 @@ def _reader_context(
         blocks = (
             rendering.block_views(revision)
             if hide
-            else reader_blocks(user, document, revision, filters, suspects, membership=membership)
+            else reader_blocks(viewer, document, revision, filters, suspects)
         )
         relocated = (
-            selectors.on_revision(user, document, revision, membership=membership)
+            selectors.on_revision(viewer, document, revision)
             .filter(anchor_status=Annotation.AnchorStatus.RELOCATED)
             .count()
             if is_current
             else 0
         )
-        cached = (blocks, selectors.counts(user, document, revision, membership), relocated)
+        cached = (blocks, selectors.counts(viewer, document, revision), relocated)
         with contextlib.suppress(RedisError):
             cache.set(key, cached, timeout=3600)
     blocks, counts, relocated = cached
@@ -204,7 +205,7 @@ def _reader_context(
         "can_participate": policy.role_allows(membership.role, Action.PARTICIPATE),
         "filters": filters,
         "counts": counts,
-        "orphans": selectors.orphans(user, document, membership) if is_current else [],
+        "orphans": selectors.orphans(viewer, document) if is_current else [],
         "relocated": relocated,
         "since": (newest or timezone.now()).isoformat(),
         "poll_ms": settings.READER_POLL_SECONDS * 1000,
@@ -217,7 +218,8 @@ def _reader_context(
 
 @login_required
 def reader(request: HttpRequest, slug: str, pk: int, number: int | None = None) -> HttpResponse:
-    document, membership = policy.access_document(request.user, pk, seminar_slug=slug)
+    document, membership = access.access_document(request.user, pk, seminar_slug=slug)
+    selectors.with_text(document)
     if number is None:
         revision = document.current
     else:
@@ -232,9 +234,10 @@ def reader(request: HttpRequest, slug: str, pk: int, number: int | None = None) 
 @require_POST
 def correct(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An editor corrects a span; the reader reloads on the new revision."""
-    document, membership = policy.access_document(
+    document, membership = access.access_document(
         request.user, pk, Action.EDIT_TEXTS, seminar_slug=slug
     )
+    selectors.with_text(document)
     form = CorrectionForm(request.POST)
     current = document.current
     assert current is not None
@@ -283,7 +286,7 @@ def _correction_failed(
 
 @login_required
 def history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    document, membership = policy.access_document(request.user, pk, seminar_slug=slug)
+    document, membership = access.access_document(request.user, pk, seminar_slug=slug)
     revisions = document.revisions.select_related("created_by").order_by("-number")
     return render_page(
         request,
@@ -300,7 +303,7 @@ def history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def source(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The source exactly as imported, as plain text."""
-    document, _ = policy.access_document(request.user, pk, seminar_slug=slug)
+    document, _ = access.access_document(request.user, pk, seminar_slug=slug)
     response = HttpResponse(document.source_text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="source-{document.pk}.txt"'
     return response

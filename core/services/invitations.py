@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from core import policy, ratelimit
+from core import enqueue, policy, ratelimit
 from core.errors import Conflict, Gone
 from core.models import Invitation, InviteLink, Membership, Role, Seminar, User
 from core.policy import Action
@@ -183,11 +183,9 @@ def invitation_create(
     if recipient := (invitee.email if invitee else email).strip().lower():
         ratelimit.check(recipient, "invite_recipient", penalise=False)
     invitation.save()
-    from core.tasks import send_invitation_email  # tasks import this module
-
     # robust: with Redis away the invitation still stands (listed, revocable); the failure
     # to send is logged rather than turning a saved invitation into an error page.
-    transaction.on_commit(lambda: send_invitation_email.delay(invitation.pk), robust=True)
+    enqueue.after_commit("core.tasks.send_invitation_email", invitation.pk, robust=True)
     return invitation
 
 

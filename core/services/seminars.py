@@ -96,6 +96,7 @@ def membership_set_role(*, membership: Membership, actor: User, role: str) -> Me
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: User, reason: str = "") -> None:
     """An owner removes a member (on the moderation log), or a member leaves."""
+    from annotate.models import ModerationEvent
     from annotate.services.moderation import log_event  # the log lives with moderation
 
     seminar = membership.seminar
@@ -109,7 +110,7 @@ def membership_remove(*, membership: Membership, actor: User, reason: str = "") 
         log_event(
             seminar_id=seminar.pk,
             actor=actor,
-            action="remove_member",
+            action=ModerationEvent.Action.REMOVE_MEMBER,
             target_type="user",
             target_id=membership.user_id,
             old=membership.role,
@@ -127,6 +128,7 @@ def _revoke_invites(
     """Revoke the links and invitations the member made that their role (none, once they are
     gone) may no longer grant: they invited on the strength of it, and whoever knows a link
     must not rejoin, or come back higher, through it. On the log if there were any."""
+    from annotate.models import ModerationEvent
     from annotate.services.moderation import log_event
 
     links, invites = invitations.invites_revoke(
@@ -143,7 +145,7 @@ def _revoke_invites(
         log_event(
             seminar_id=membership.seminar_id,
             actor=actor,
-            action="revoke_invites",
+            action=ModerationEvent.Action.REVOKE_INVITES,
             target_type="user",
             target_id=membership.user_id,
             old="active",

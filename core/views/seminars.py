@@ -11,7 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotate.selectors import queue_count as moderation_queue_count
+from annotate.access import Viewer
+from annotate.selectors import queue_count
 from core import policy
 from core.errors import ServiceError, TooManyRequests
 from core.forms import (
@@ -77,7 +78,7 @@ def _seminar_context(seminar: Seminar, membership: Membership, **extra: Any) -> 
         "can_invite": can_invite,
         "can_edit_texts": policy.role_allows(membership.role, Action.EDIT_TEXTS),
         "can_moderate": policy.role_allows(membership.role, Action.MODERATE),
-        "queue_count": moderation_queue_count(seminar)
+        "queue_count": queue_count(Viewer(membership.user, membership))
         if policy.role_allows(membership.role, Action.MODERATE)
         else 0,
         "documents": seminar.documents.select_related("current")

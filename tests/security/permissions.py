@@ -292,6 +292,17 @@ def claims(address: Callable[[World, int], dict[str, Any]], **sees: frozenset[st
     return annotation_states(address, keys=CLAIM_KEYS, sees={"hidden": MEMBERS, **sees})
 
 
+# Decided in issue #14 (annotate/access.py, L6 of the probe): what a member sees only as a
+# notice (hidden content) is theirs to read, not to act on: every other verb answers 404, as
+# for what does not exist; its author and the moderators, who see it whole, act on it.
+ACTS_ON_HIDDEN = AUTHOR | MODERATORS
+
+
+def claims_acted_on(address: Callable[[World, int], dict[str, Any]]) -> Any:
+    """A claim in every state, for a verb other than reading it (ACTS_ON_HIDDEN)."""
+    return claims(address, hidden=ACTS_ON_HIDDEN)
+
+
 def jobs(address: Callable[[World, int], dict[str, Any]]) -> dict[str, Target]:
     """The author's own export, the removed member's, B's, none: only its requester may read
     it, while still a member."""
@@ -456,12 +467,12 @@ def flag_targets(*, api: bool) -> dict[str, Target]:
     return {
         "shared": Target(where, data=_flagged("annotation", "shared")),
         "private": Target(where, sees=AUTHOR, data=_flagged("annotation", "private")),
-        "hidden": Target(where, data=_flagged("annotation", "hidden")),
+        "hidden": Target(where, sees=ACTS_ON_HIDDEN, data=_flagged("annotation", "hidden")),
         "deleted": Target(where, sees=NOBODY, data=_flagged("annotation", "deleted")),
         "foreign": Target(where, sees=NOBODY, data=_flagged("annotation", "foreign")),
         "missing": Target(where, sees=NOBODY, data=_flagged("annotation", "missing")),
         "reply": Target(where, data=_flagged("reply", "shared")),
-        "reply_hidden": Target(where, data=_flagged("reply", "hidden")),
+        "reply_hidden": Target(where, sees=ACTS_ON_HIDDEN, data=_flagged("reply", "hidden")),
         "reply_private": Target(where, sees=AUTHOR, data=_flagged("reply", "private")),
         "reply_deleted": Target(where, sees=NOBODY, data=_flagged("reply", "deleted")),
         "reply_foreign": Target(where, sees=NOBODY, data=_flagged("reply", "foreign")),
@@ -816,7 +827,7 @@ RULES: tuple[Rule, ...] = (
     Rule("claim", claims(claim_page), (GET,)),
     Rule(
         "claim-dispute",
-        claims(claim_page),
+        claims_acted_on(claim_page),
         (
             post(
                 by_role(302, author=409),
@@ -827,7 +838,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "claim-withdraw",
-        claims(claim_page),
+        claims_acted_on(claim_page),
         (post(by_state(302, shared=409), need=AUTHOR),),
     ),
     Rule(
@@ -1049,7 +1060,7 @@ RULES: tuple[Rule, ...] = (
     Rule("api-claim", claims(by_pk), (API_GET,), api=True),
     Rule(
         "api-claim-disputes",
-        claims(by_pk),
+        claims_acted_on(by_pk),
         (
             api(
                 "POST",
@@ -1062,13 +1073,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "api-claim-withdraw",
-        claims(by_pk),
+        claims_acted_on(by_pk),
         (api("POST", by_state(200, shared=409), need=AUTHOR, data=_const()),),
         api=True,
     ),
     Rule(
         "api-claim-status",
-        claims(by_pk),
+        claims_acted_on(by_pk),
         (api("POST", need=MODERATORS, data=_const(status="under_review", reason="Look.")),),
         api=True,
     ),
@@ -1095,7 +1106,7 @@ RULES: tuple[Rule, ...] = (
     *(
         Rule(
             f"api-annotation-{action}",
-            annotation_states(by_pk, sees={"hidden": MEMBERS}),
+            annotation_states(by_pk, sees={"hidden": ACTS_ON_HIDDEN}),
             (api("POST", need=MODERATORS, data=_const(reason="Moderated.")),),
             api=True,
         )
@@ -1108,7 +1119,7 @@ RULES: tuple[Rule, ...] = (
                 lambda w, aid, rid: {"pk": rid},
                 {
                     "shared": MEMBERS,
-                    "hidden": MEMBERS,
+                    "hidden": ACTS_ON_HIDDEN,
                     "private": AUTHOR,
                     "deleted": NOBODY,
                     "foreign": NOBODY,

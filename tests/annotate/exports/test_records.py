@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from pypdf import PdfReader
 
+from annotate import access
 from annotate.models import Annotation, Dispute, Document, ExportJob, Reply
 from annotate.services import exports, moderation
 from annotate.services.annotations import annotation_create, reply_create
@@ -195,10 +196,11 @@ def test_other_members_private_claims_cannot_be_exported(
     debate: Debate, roles: dict[str, User]
 ) -> None:
     with pytest.raises(Http404):
-        exports.claim_for(roles["member"], debate.private_note.pk)
+        access.access_claim(roles["member"], debate.private_note.pk, whole=True)
     with pytest.raises(Http404):
-        exports.claim_for(roles["outsider"], debate.claim.pk)
-    assert exports.claim_for(roles["owner"], debate.private_note.pk) == debate.private_note
+        access.access_claim(roles["outsider"], debate.claim.pk, whole=True)
+    claim, _ = access.access_claim(roles["owner"], debate.private_note.pk, whole=True)
+    assert claim == debate.private_note
 
 
 @pytest.mark.django_db
