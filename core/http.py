@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,6 +14,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import reswap
+from django_htmx.middleware import HtmxDetails
 from rest_framework.request import Request
 
 from core import ratelimit
@@ -21,6 +23,18 @@ from core.errors import TooManyRequests
 from core.models import User
 
 View = Callable[..., HttpResponse]
+
+
+class HtmxRequest(HttpRequest):
+    """A request as the views see it: django_htmx's HtmxMiddleware (installed for every
+    request) has said whether htmx sent it, and what for."""
+
+    htmx: HtmxDetails
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx sent the request (django_htmx's HX-Request, not the header by hand)."""
+    return bool(cast(HtmxRequest, request).htmx)
 
 
 def render_page(
@@ -32,8 +46,7 @@ def render_page(
     status: int = 200,
 ) -> HttpResponse:
     """Render `template`, or only its `{% partialdef partial %}` when htmx asked for it."""
-    is_htmx = bool(getattr(request, "htmx", False))
-    name = f"{template}#{partial}" if partial and is_htmx else template
+    name = f"{template}#{partial}" if partial and is_htmx(request) else template
     response = render(request, name, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -65,14 +78,23 @@ def refuse_floods(action: str) -> Callable[[View], View]:
     return decorate
 
 
-def flood_refusal(error: TooManyRequests) -> HttpResponse:
+def flood_refusal(
+    error: TooManyRequests, *, whole_page: bool = False, back: str = "/"
+) -> HttpResponse:
     """The 429 for a flood. The message goes first into the htmx target (`HX-Reswap:
-    afterbegin`), so a form the member was filling in stays as it was."""
-    return HttpResponse(
-        f'<p class="message message-error" role="alert">{escape(error.message)}</p>',
-        status=429,
-        headers={"Retry-After": str(error.retry_after), "HX-Reswap": "afterbegin"},
-    )
+    afterbegin`), so a form the member was filling in stays as it was; a form sent without
+    htmx gets a small page of its own, with the way back (built here: no template, session or
+    user is loaded for a refusal)."""
+    message = f'<p class="message message-error" role="alert">{escape(error.message)}</p>'
+    if whole_page:
+        message = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>Too many requests · Glossa</title></head><body><main>"
+            f'{message}<p><a href="{escape(back)}">Back</a></p></main></body></html>'
+        )
+    response = HttpResponse(message, status=429, headers={"Retry-After": str(error.retry_after)})
+    return reswap(response, "afterbegin")
 
 
 def with_retry_after[R: HttpResponseBase](response: R, error: Exception | None) -> R:

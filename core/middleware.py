@@ -14,10 +14,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import Resolver404, resolve
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import reswap
 
 from core import ratelimit
 from core.errors import ServiceError
-from core.http import client_of, flood_refusal, with_retry_after
+from core.http import client_of, flood_refusal, is_htmx, with_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,11 @@ class BodyLimitMiddleware:
             )
             if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
                 return JsonResponse({"detail": message, "code": "too_large"}, status=413)
-            return HttpResponse(
-                f'<p class="message message-error" role="alert">{message}</p>',
-                status=413,
-                headers={"HX-Reswap": "afterbegin"},
+            return reswap(
+                HttpResponse(
+                    f'<p class="message message-error" role="alert">{message}</p>', status=413
+                ),
+                "afterbegin",
             )
         return self.get_response(request)
 
@@ -73,13 +75,12 @@ class ServiceErrorMiddleware:
         if not isinstance(exception, ServiceError) or request.path.startswith("/api/"):
             return None
         response: HttpResponse
-        if request.headers.get("HX-Request"):
+        if is_htmx(request):  # this middleware runs inside django_htmx's
             response = HttpResponse(
                 f'<p class="message message-error" role="alert">{escape(exception.message)}</p>',
                 status=exception.status,
-                headers={"HX-Reswap": "afterbegin"},
             )
-            return with_retry_after(response, exception)
+            return with_retry_after(reswap(response, "afterbegin"), exception)
         messages.error(request, exception.message)
         back = request.headers.get("Referer", "")
         if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
@@ -101,13 +102,19 @@ class FloodGateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and (client := client_of(request)):
+        if request.method == "POST":
             try:
-                action = getattr(resolve(request.path_info).func, "flood_action", None)
+                view = resolve(request.path_info).func
             except Resolver404:
-                action = None
-            if action and (refusal := ratelimit.refusal_on_record(client, action)):
-                response = flood_refusal(refusal)
+                view = None
+            action = getattr(view, "flood_action", None)
+            # Whose refusal: the session's, or what the view says (the sign-in page: the client
+            # address and the account tried, as its limits count them).
+            client = getattr(view, "flood_client", client_of)(request) if action else ""
+            if client and (refusal := ratelimit.refusal_on_record(client, str(action))):
+                page = not request.headers.get("HX-Request")
+                back = request.path if hasattr(view, "flood_client") else "/"
+                response = flood_refusal(refusal, whole_page=page, back=back)
                 # Logged once, when refused in the view (and when a penalty begins): a flood
                 # is not also a flood of "Too Many Requests" lines in the log.
                 response._has_been_logged = True  # type: ignore[attr-defined]

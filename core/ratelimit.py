@@ -126,14 +126,27 @@ def refuse_if_over(user_id: Subject, action: str) -> None:
         raise _refusal(action, limit, seconds, count + 1, before)
 
 
-def remember_refusal(client: str, user_id: Subject, action: str, error: TooManyRequests) -> None:
-    """Note that the client (client_key()) may not `action` for error.retry_after seconds."""
-    gate = (time.time() + error.retry_after, user_id, False)
-    with contextlib.suppress(RedisError):
-        cache.set_many(
-            {_gate_key(client, action): gate, _tries_key(client, action): 0},
-            timeout=error.retry_after,
-        )
+def remember_refusal(
+    client: str, user_id: Subject, action: str, error: TooManyRequests, *, penalise: bool = True
+) -> None:
+    """Note that the client (client_key()) may not `action` for error.retry_after seconds.
+
+    The refusal counts as a try, and so does every try refused on record (refusal_on_record)
+    within the limit's window, however short each Retry-After: a script that sends again the
+    moment each refusal lapses (a trickle at the limit) meets the penalty as a flood does.
+    `penalise=False`: never escalates (sign-ins, whose owner must not be locked out long)."""
+    limit, seconds = settings.RATE_LIMITS[action]
+    until = time.time() + error.retry_after
+    gate_key, tries_key = _gate_key(client, action), _tries_key(client, action)
+    try:
+        cache.add(tries_key, 0, timeout=max(seconds, error.retry_after))
+        tries = cache.incr(tries_key)
+        if penalise and _kept_sending(tries, limit):
+            until = _begin_penalty(user_id, action, max(until, _penalty_ends()))
+        gate = (until, user_id, penalise and _kept_sending(tries, limit), penalise)
+        cache.set(gate_key, gate, timeout=max(1, math.ceil(until - time.time())))
+    except (RedisError, ValueError):  # ValueError: the count expired between the two
+        return
 
 
 def refusal_on_record(client: str, action: str) -> TooManyRequests | None:
@@ -146,10 +159,14 @@ def refusal_on_record(client: str, action: str) -> TooManyRequests | None:
         found = cache.get(gate)
         if not found or found[0] <= time.time():
             return None
-        until, user_id, penalised = found
-        if not penalised and cache.incr(tries) > limit:
-            until, penalised = _begin_penalty(user_id, action, max(until, _penalty_ends())), True
-            cache.set(gate, (until, user_id, True), timeout=math.ceil(until - time.time()))
+        until, user_id, penalised, escalates = found
+        if not penalised and escalates:
+            cache.add(tries, 0, timeout=seconds)  # lapsed with the window: counting again
+            if _kept_sending(cache.incr(tries), limit):
+                until = _begin_penalty(user_id, action, max(until, _penalty_ends()))
+                penalised = True
+                value = (until, user_id, True, True)
+                cache.set(gate, value, timeout=math.ceil(until - time.time()))
     except (RedisError, ValueError):  # ValueError: the count expired between the two
         return None
     if penalised:
@@ -160,6 +177,11 @@ def refusal_on_record(client: str, action: str) -> TooManyRequests | None:
         f"Try again in {_duration(retry)}.",
         retry_after=retry,
     )
+
+
+def _kept_sending(tries: int, limit: int) -> bool:
+    """Refused once, then as many refused tries as the limit allows: more is a script."""
+    return tries > limit + 1
 
 
 def client_key(session_key: str) -> str:

@@ -19,9 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from core import ratelimit
 from core.errors import TooManyRequests
 from core.forms import ProfileForm, SigninForm, SignupForm, apply_errors
-from core.http import client_address, render_page, signed_in_user
+from core.http import client_address, is_htmx, render_page, signed_in_user
 from core.services import accounts
 
 
@@ -37,9 +38,23 @@ def signin_throttled[**P, R: HttpResponseBase](
         form = (getattr(response, "context_data", None) or {}).get("form")
         if (refusal := getattr(form, "refusal", None)) is not None:
             _refused(response, refusal)
+            # Until its Retry-After, core.middleware.FloodGateMiddleware answers this client's
+            # tries at this account first thing: a flood of wrong passwords costs a Redis read
+            # each, not a page. Never escalated: the account's owner is not locked out longer.
+            client = signin_client(request)
+            ratelimit.remember_refusal(client, client, "login_pair", refusal, penalise=False)
         return response
 
+    throttled.flood_action = "login_pair"  # type: ignore[attr-defined]
+    throttled.flood_client = signin_client  # type: ignore[attr-defined]
     return throttled
+
+
+def signin_client(request: HttpRequest) -> str:
+    """Who is signing in, as the sign-in limits count them: the client address and the
+    account tried (so one refused account never gates another's owner at the same address)."""
+    username = request.POST.get("username", "").strip().lower()[:150]
+    return ratelimit.client_key(f"{client_address(request)}|{username}")
 
 
 def _refused[Response: HttpResponseBase](response: Response, refusal: TooManyRequests) -> Response:
@@ -150,7 +165,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 def token_revoke(request: HttpRequest) -> HttpResponse:
     if accounts.api_token_revoke(user=request.user):  # type: ignore[arg-type]
         messages.success(request, "Your API token is revoked; programs using it are locked out.")
-    if getattr(request, "htmx", False):
+    if is_htmx(request):
         return render_page(
             request, "registration/tokens.html", {"token": None, "new_key": None}, partial="token"
         )

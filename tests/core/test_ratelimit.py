@@ -136,6 +136,42 @@ def test_a_refusal_on_record_lapses_with_its_retry_after(
     assert ratelimit.refusal_on_record(client, "reply") is None
 
 
+def test_a_trickle_at_the_limit_meets_the_penalty_too(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script that tries again the moment each short Retry-After lapses is refused anew
+    each time (remember_refusal), never on record: those refusals count as tries as well, over
+    the limit's window, so it is penalised as a flood is (make load's abuser got 95
+    annotations through in 5 minutes, at the limit, before this)."""
+    from types import SimpleNamespace
+
+    from core import ratelimit
+    from core.errors import TooManyRequests
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "annotate": (3, 60)}
+    settings.RATE_LIMIT_PENALTY_SECONDS = 600
+    now = [5000.0]
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now[0]))
+    client = ratelimit.client_key("a-script")
+    for _ in range(3):  # each refusal lapses after a second, and the next comes then
+        ratelimit.remember_refusal(client, 9, "annotate", TooManyRequests("No.", retry_after=1))
+        now[0] += 1.5
+        assert ratelimit.refusal_on_record(client, "annotate") is None
+    ratelimit.remember_refusal(client, 9, "annotate", TooManyRequests("No.", retry_after=1))
+    held = ratelimit.refusal_on_record(client, "annotate")
+    assert held is not None and held.retry_after > 590
+    with pytest.raises(TooManyRequests, match="more kept coming"):
+        ratelimit.check(9, "annotate")  # on any session, through the API too
+    # Sign-ins never escalate: their owner must not be locked out for long.
+    other = ratelimit.client_key("someone-signing-in")
+    for _ in range(10):
+        ratelimit.remember_refusal(
+            other, "mark", "login_pair", TooManyRequests("No.", retry_after=1), penalise=False
+        )
+    held = ratelimit.refusal_on_record(other, "login_pair")
+    assert held is not None and held.retry_after == 1
+
+
 def test_a_member_who_keeps_sending_while_refused_is_refused_for_longer(
     client: Client, document: Document, roles: dict[str, User], settings: Any
 ) -> None:

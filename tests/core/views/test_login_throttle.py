@@ -93,6 +93,24 @@ def test_a_refused_flood_checks_no_password(
     assert len(password_checks) == 5
 
 
+def test_once_refused_a_flood_of_sign_ins_is_answered_before_any_other_work(
+    client: Client, june: User, django_assert_num_queries: Any
+) -> None:
+    """make load's abuser: a refused sign-in rendered the whole page (15 ms of the server's
+    time a try). Until its Retry-After the same client's tries at the same account get a
+    small 429 from core.middleware.FloodGateMiddleware: no session, user or database."""
+    for i in range(6):
+        sign_in(client, password=f"wrong{i}")
+    with django_assert_num_queries(0):
+        gated = sign_in(client, password="again")
+    assert gated.status_code == 429 and int(gated["Retry-After"]) > 0
+    assert "Too many failed sign-ins: at most 5 in 15 minutes" in gated.text
+    assert 'href="/accounts/login/"' in gated.text and "<form" not in gated.text
+    # Another account from the same address, and the same account elsewhere, are not gated.
+    assert sign_in(client, username="nobody", password="x").status_code == 200
+    assert sign_in(Client(), password=PASSWORD, address=OWNER).status_code == 302
+
+
 def test_the_owner_elsewhere_still_signs_in(client: Client, june: User) -> None:
     for i in range(6):
         sign_in(client, password=f"wrong{i}")
