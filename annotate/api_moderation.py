@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from annotate import access, selectors, w3c
 from annotate.models import (
+    BODY_MAX,
     Annotation,
     ClaimStatus,
     ClaimStatusChange,
@@ -348,7 +349,7 @@ class ClaimStatusSerializer(serializers.Serializer[Any]):
 
 class DisputeCreateSerializer(serializers.Serializer[Any]):
     grounds = _choice(Dispute.Grounds.choices, "a ground for a dispute")
-    statement = serializers.CharField(allow_blank=True, max_length=20000)
+    statement = serializers.CharField(allow_blank=True, max_length=BODY_MAX)
     evidence = serializers.ListField(
         child=serializers.JSONField(),
         required=False,
@@ -361,7 +362,7 @@ class DisputeCreateSerializer(serializers.Serializer[Any]):
 
 class RulingCreateSerializer(serializers.Serializer[Any]):
     decision = _choice(Ruling.Decision.choices, "a decision")
-    text = serializers.CharField(allow_blank=True, max_length=20000)
+    text = serializers.CharField(allow_blank=True, max_length=BODY_MAX)
     claim_status = _choice(
         ClaimStatus.choices,
         "a status for the claim",

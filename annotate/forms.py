@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from annotate.models import BODY_MAX, Annotation
+
 FORMAT_CHOICES = [
     ("auto", "Detect"),
     ("ocr", "OCR text"),
@@ -77,18 +79,10 @@ class AnnotationForm(forms.Form):
     end = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
     base = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
     version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(
-        choices=[
-            ("highlight", "Highlight"),
-            ("comment", "Comment"),
-            ("question", "Question"),
-            ("claim", "Claim"),
-        ],
-        initial="comment",
-    )
+    kind = forms.ChoiceField(choices=Annotation.Kind.choices, initial=Annotation.Kind.COMMENT)
     body = forms.CharField(
         required=False,
-        max_length=20000,
+        max_length=BODY_MAX,
         strip=False,
         label="Text (Markdown)",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -97,8 +91,11 @@ class AnnotationForm(forms.Form):
         required=False, max_length=1000, help_text="Comma-separated, e.g. dulles, non-intervention"
     )
     visibility = forms.ChoiceField(
-        choices=[("seminar", "The seminar"), ("private", "Only me")],
-        initial="seminar",
+        choices=[
+            (Annotation.Visibility.SEMINAR, "The seminar"),
+            (Annotation.Visibility.PRIVATE, "Only me"),
+        ],
+        initial=Annotation.Visibility.SEMINAR,
         label="Visible to",
         required=False,
     )
@@ -125,7 +122,7 @@ class AnnotationForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        max_length=20000,
+        max_length=BODY_MAX,
         strip=False,
         label="Reply (Markdown)",
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -101,6 +101,20 @@ class Revision(models.Model):
         return len(self.text.split())
 
 
+# The longest body of an annotation, reply, dispute statement, ruling or reason (characters):
+# models, forms, serializers, services and the W3C parser all say this one number.
+BODY_MAX = 20_000
+
+
+class ClaimStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DISPUTED = "disputed", "Disputed"
+    UNDER_REVIEW = "under_review", "Under review"
+    UPHELD = "upheld", "Upheld"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 class AnnotationQuerySet(models.QuerySet["Annotation"]):
     """Who sees which annotations is annotate.access's to say (annotations(), and the rest)."""
 
@@ -143,7 +157,7 @@ class Annotation(models.Model):
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.SEMINAR
     )
-    body = models.TextField(blank=True, max_length=20000)
+    body = models.TextField(blank=True, max_length=BODY_MAX)
     tags = models.JSONField(default=list, blank=True)
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="annotations")
     created_at = models.DateTimeField(default=timezone.now)
@@ -155,7 +169,10 @@ class Annotation(models.Model):
     # Where an imported annotation came from: original creator, dates, id.
     provenance = models.JSONField(default=dict, blank=True)
     # Claims only: where the argument about it stands (see ClaimStatus).
-    claim_status = models.CharField(max_length=16, blank=True, default="")
+    # "" on claims made before they had a status, which means open.
+    claim_status = models.CharField(
+        max_length=16, choices=ClaimStatus.choices, blank=True, default=""
+    )
     hidden = models.BooleanField(default=False)  # hidden by a moderator
     # When it last stopped being seen by members who saw it (made private, hidden): that one
     # change still reaches their readers, which must drop it (annotate.access.changes_seen).
@@ -204,21 +221,21 @@ class Reply(models.Model):
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="replies")
-    body = models.TextField(max_length=20000)
+    body = models.TextField(max_length=BODY_MAX)
     created_at = models.DateTimeField(default=timezone.now)
     modified_at = models.DateTimeField(default=timezone.now, db_index=True)
     version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    stance = models.CharField(
-        max_length=16,
-        choices=[
-            ("comment", "Comment"),
-            ("supports", "Supports"),
-            ("disputes", "Disputes"),
-            ("asks", "Asks for clarification"),
-        ],
-        default="comment",
-    )
+
+    class Stance(models.TextChoices):
+        """A reply's stance; every one but COMMENT counts towards a claim's consensus."""
+
+        COMMENT = "comment", "Comment"
+        SUPPORTS = "supports", "Supports"
+        DISPUTES = "disputes", "Disputes"
+        ASKS = "asks", "Asks for clarification"
+
+    stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.COMMENT)
     hidden = models.BooleanField(default=False)
     search = models.GeneratedField(
         expression=SearchVector("body", config="english"),
@@ -274,15 +291,6 @@ class Notification(models.Model):
 # --- Claims, disputes and moderation ---------------------------------------------------------
 
 
-class ClaimStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    DISPUTED = "disputed", "Disputed"
-    UNDER_REVIEW = "under_review", "Under review"
-    UPHELD = "upheld", "Upheld"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-
-
 class ClaimStatusChange(models.Model):
     """Every change of a claim's status: who, when, why (its history)."""
 
@@ -317,7 +325,7 @@ class Dispute(models.Model):
     claim = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="disputes")
     opened_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="disputes")
     grounds = models.CharField(max_length=24, choices=Grounds.choices)
-    statement = models.TextField(max_length=20000)
+    statement = models.TextField(max_length=BODY_MAX)
     # Citations: {"kind": "passage", "start", "end", "exact"} (this text), {"kind": "source",
     # "citation", "page"} or {"kind": "url", "url", "title"}.
     evidence = models.JSONField(default=list, blank=True)
@@ -341,7 +349,7 @@ class Ruling(models.Model):
     dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="ruling")
     moderator = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     decision = models.CharField(max_length=16, choices=Decision.choices)
-    text = models.TextField(max_length=20000)
+    text = models.TextField(max_length=BODY_MAX)
     claim_status = models.CharField(max_length=16, choices=ClaimStatus.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -436,7 +444,7 @@ class ModerationEvent(models.Model):
     target_id = models.BigIntegerField()
     old_state = models.CharField(max_length=32, blank=True)
     new_state = models.CharField(max_length=32, blank=True)
-    reason = models.TextField(blank=True, max_length=20000)
+    reason = models.TextField(blank=True, max_length=BODY_MAX)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

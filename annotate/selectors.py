@@ -174,7 +174,8 @@ def counts(viewer: access.Viewer, document: Document, revision: Revision) -> dic
 
 # --- Claims and moderation -----------------------------------------------------------------
 
-STANCE_NAMES = ("supports", "disputes", "asks")
+# The stances a claim's consensus counts (every one but a plain comment).
+STANCE_NAMES = tuple(s for s in Reply.Stance.values if s != Reply.Stance.COMMENT)
 
 
 def _count(rows: QuerySet[Any], group: str, counted: str, *, distinct: bool = False) -> Coalesce:

@@ -72,7 +72,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from annotate import anchoring
-from annotate.models import Annotation, Reply
+from annotate.models import BODY_MAX, Annotation, Reply
 from annotate.services.annotations import MAX_QUOTE, clean_tags
 from core.errors import Unprocessable
 from core.models import User
@@ -81,7 +81,7 @@ ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
 PROFILE = ANNO_CONTEXT
 MEDIA_TYPE = f'application/ld+json; profile="{PROFILE}"'
-MAX_BODY = 20000
+MAX_BODY = BODY_MAX
 MAX_IRI = 2000
 
 MOTIVATION_OF_KIND: dict[str, str] = {

@@ -56,3 +56,12 @@ class TooManyRequests(ServiceError):
     def __init__(self, message: str, *, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def refusal(error: Exception) -> tuple[str, int]:
+    """What a page says when a service refused (a ServiceError: its message and status) or a
+    value was invalid (Django's ValidationError: its messages, 422)."""
+    if isinstance(error, ServiceError):
+        return error.message, error.status
+    messages = getattr(error, "messages", None)  # ValidationError, without importing Django
+    return (" ".join(messages) if messages else str(error)), 422

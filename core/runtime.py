@@ -30,7 +30,6 @@ from urllib.parse import quote, urlsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR = BASE_DIR / "var"
 LOCAL_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/glossa"
-LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 # Tests use their own Redis database so they never touch a developer's queues.
 TEST_REDIS_DB = 15
 

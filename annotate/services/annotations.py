@@ -11,7 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotate import access, anchoring, markdown
-from annotate.models import Annotation, Document, Notification, Reply, Revision
+from annotate.models import (
+    BODY_MAX,
+    Annotation,
+    ClaimStatus,
+    Document,
+    Notification,
+    Reply,
+    Revision,
+)
 from core import policy, ratelimit
 from core.errors import Conflict, Unprocessable
 from core.models import Membership, User
@@ -47,8 +55,8 @@ def _check_body(kind: str, body: str) -> None:
         raise ValidationError({"kind": "Choose highlight, comment, question or claim."})
     if kind != Annotation.Kind.HIGHLIGHT and not body.strip():
         raise ValidationError({"body": f"Write your {kind}."})
-    if len(body) > 20000:
-        raise ValidationError({"body": "At most 20,000 characters."})
+    if len(body) > BODY_MAX:
+        raise ValidationError({"body": f"At most {BODY_MAX:,} characters."})
 
 
 def _span(revision: Revision, start: int, end: int) -> None:
@@ -112,7 +120,7 @@ def annotation_create(
         body=body,
         tags=clean_tags(tags),
         author=user,
-        claim_status="open" if kind == Annotation.Kind.CLAIM else "",
+        claim_status=ClaimStatus.OPEN if kind == Annotation.Kind.CLAIM else "",
         canonical=canonical,
         provenance=provenance or {},
     )
@@ -157,7 +165,7 @@ def annotation_update(
     new_kind = kind if kind is not None else annotation.kind
     new_body = body if body is not None else annotation.body
     argued = annotation.kind == Annotation.Kind.CLAIM and (
-        annotation.claim_status not in ("", "open") or annotation.disputes.exists()
+        annotation.claim_status not in ("", ClaimStatus.OPEN) or annotation.disputes.exists()
     )
     if argued and (new_kind != annotation.kind or visibility == Annotation.Visibility.PRIVATE):
         raise Conflict(
@@ -209,9 +217,6 @@ def annotation_delete(*, annotation: Annotation, user: User) -> Annotation:
 # --- Threads -------------------------------------------------------------------------------
 
 
-STANCES = ("comment", "supports", "disputes", "asks")
-
-
 @transaction.atomic
 def reply_create(
     *,
@@ -219,22 +224,22 @@ def reply_create(
     user: User,
     body: str,
     parent: Reply | None = None,
-    stance: str = "comment",
+    stance: str = Reply.Stance.COMMENT,
 ) -> Reply:
     access.participant(user, annotation, parent)  # 404 for what they cannot see whole
     annotation = _lock(annotation)  # a moderator may be locking the thread right now
     if annotation.locked:
         raise Conflict("A moderator has locked this thread.")
-    if stance not in STANCES:
+    if stance not in Reply.Stance.values:
         raise ValidationError({"stance": "Supports, disputes, asks for clarification or comment."})
-    if stance != "comment" and annotation.kind != Annotation.Kind.CLAIM:
+    if stance != Reply.Stance.COMMENT and annotation.kind != Annotation.Kind.CLAIM:
         raise ValidationError({"stance": "Only replies to a claim take a stance."})
     if annotation.is_deleted and not annotation.replies.exists():
         raise Conflict("This annotation has been deleted.")
     if not body.strip():
         raise ValidationError({"body": "Write your reply."})
-    if len(body) > 20000:
-        raise ValidationError({"body": "At most 20,000 characters."})
+    if len(body) > BODY_MAX:
+        raise ValidationError({"body": f"At most {BODY_MAX:,} characters."})
     ratelimit.check(user.pk, "reply")
     if parent is not None and parent.annotation_id != annotation.pk:
         raise Unprocessable("That reply belongs to another thread.")
@@ -270,8 +275,8 @@ def reply_update(*, reply: Reply, user: User, body: str, version: int) -> Reply:
         raise StaleEdit(reply)
     if not body.strip():
         raise ValidationError({"body": "Write your reply."})
-    if len(body) > 20000:
-        raise ValidationError({"body": "At most 20,000 characters."})
+    if len(body) > BODY_MAX:
+        raise ValidationError({"body": f"At most {BODY_MAX:,} characters."})
     reply.body, reply.version, reply.modified_at = body, reply.version + 1, timezone.now()
     reply.save()
     Annotation.objects.filter(pk=reply.annotation_id).update(modified_at=reply.modified_at)

@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -291,7 +291,7 @@ def _clean_options(options: dict[str, Any]) -> dict[str, Any]:
 def export_retry(*, job: ExportJob, user: User) -> ExportJob:
     """Queue a failed job again, within the same limits as a new request."""
     if job.requested_by_id != user.pk:
-        raise policy.PermissionDenied("Only who asked for an export can retry it.")
+        raise PermissionDenied("Only who asked for an export can retry it.")
     ratelimit.check(user.pk, "export")
     with transaction.atomic():
         member_lock(user_id=user.pk)
@@ -541,10 +541,6 @@ def edition_jsonld(job: ExportJob) -> tuple[bytes, str, str]:
     }
     body = json.dumps(collection, ensure_ascii=False, indent=2).encode()
     return body, f"{file_stem(document)}.jsonld", w3c.MEDIA_TYPE
-
-
-def seminar_of(job: ExportJob) -> Seminar:
-    return job.seminar
 
 
 def _edition(job: ExportJob) -> Any:

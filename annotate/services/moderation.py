@@ -30,8 +30,7 @@ from core.errors import Conflict, Unprocessable
 from core.models import Membership, Role, User
 from core.policy import Action
 
-# Which status a claim may move to from which, by moderators (authors only withdraw).
-OPEN_STATES = {ClaimStatus.OPEN, ClaimStatus.DISPUTED, ClaimStatus.UNDER_REVIEW}
+# The statuses a claim ends in: it can no longer be disputed.
 FINAL_STATES = {ClaimStatus.UPHELD, ClaimStatus.REJECTED, ClaimStatus.WITHDRAWN}
 
 

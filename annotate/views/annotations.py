@@ -14,14 +14,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from annotate import access, markdown, rendering, selectors
 from annotate.forms import AnnotationForm, ReplyForm
-from annotate.models import Annotation, Document, Reply, Revision
+from annotate.models import BODY_MAX, Annotation, Document, Flag, Reply, Revision
 from annotate.services import annotations as service
-from core.errors import ServiceError
+from core.errors import Conflict, ServiceError
 from core.forms import apply_errors
-from core.http import refuse_floods, render_page, signed_in_user, with_retry_after
+from core.http import is_htmx, refuse_floods, render_page, signed_in_user, with_retry_after
 from core.policy import Action
 
 PANEL = "annotate/panel.html"
@@ -105,6 +106,8 @@ def _card_context(annotation: Annotation, viewer: access.Viewer, **extra: Any) -
         "seminar": annotation.document.seminar,
         "document": annotation.document,
         "reply_form": ReplyForm(),
+        "stances": Reply.Stance.choices,
+        "flag_reasons": Flag.Reason.choices,
         **extra,
     }
 
@@ -171,7 +174,7 @@ def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         if data["base"] != revision.number:
-            raise service.Conflict(
+            raise Conflict(
                 f"The text was corrected (now revision {revision.number}) while you were "
                 "selecting; reload the page and select again."
             )
@@ -203,7 +206,7 @@ def annotation_create(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         request,
     )
     html += _oob_blocks(request, document, revision, [(data["start"], data["end"])], viewer)
-    return HttpResponse(html, status=201, headers={"HX-Trigger": "glossa:changed"})
+    return trigger_client_event(HttpResponse(html, status=201), "glossa:changed")
 
 
 @login_required
@@ -237,7 +240,7 @@ def annotation_detail(request: HttpRequest, slug: str, pk: int, aid: int) -> Htt
         "document": document,
         "seminar": document.seminar,
     }
-    if getattr(request, "htmx", False):
+    if is_htmx(request):
         return render_page(request, PANEL, context)
     return redirect(f"{document.get_absolute_url()}?a={annotation.pk}#a-{annotation.pk}")
 
@@ -351,7 +354,7 @@ def reply_create(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResp
             user=user,
             body=form.cleaned_data["body"],
             parent=parent,
-            stance=request.POST.get("stance", "comment")[:16],
+            stance=request.POST.get("stance", Reply.Stance.COMMENT)[:16],
         )
     except ValidationError as error:
         apply_errors(form, error)
@@ -449,7 +452,7 @@ def reattach(request: HttpRequest, slug: str, pk: int, aid: int) -> HttpResponse
 @require_POST
 def markdown_preview(request: HttpRequest) -> HttpResponse:
     """What a Markdown body will look like, sanitised exactly as it will be shown."""
-    body = request.POST.get("body", "")[:20000]
+    body = request.POST.get("body", "")[:BODY_MAX]
     html = markdown.render(body) or '<p class="muted">Nothing to preview.</p>'
     return HttpResponse(f'<div class="markdown-preview prose">{html}</div>')
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from annotate import access, selectors
@@ -25,7 +26,7 @@ from annotate.models import (
 )
 from annotate.services import moderation
 from core import policy
-from core.errors import ServiceError
+from core.errors import ServiceError, refusal
 from core.http import render_page, safe_next, signed_in_user
 from core.policy import Action
 
@@ -117,12 +118,7 @@ def _back(
     """After a change: back to the claim page, with the error (and its status) if any."""
     if error is None:
         return redirect(reverse("claim", args=[slug, aid]))
-    status = error.status if isinstance(error, ServiceError) else 422
-    message = (
-        error.message
-        if isinstance(error, ServiceError)
-        else " ".join(error.messages if isinstance(error, ValidationError) else [str(error)])
-    )
+    message, status = refusal(error)
     return claim_detail(request, slug, aid, error=message, status=status)
 
 
@@ -247,22 +243,15 @@ def flag(request: HttpRequest, slug: str) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except (ServiceError, ValidationError) as error:
-        text = error.message if isinstance(error, ServiceError) else " ".join(error.messages)
-        status = error.status if isinstance(error, ServiceError) else 422
+        text, status = refusal(error)
         return HttpResponse(
-            f'<p class="message message-error" role="alert">{_esc(text)}</p>', status=status
+            f'<p class="message message-error" role="alert">{escape(text)}</p>', status=status
         )
     return HttpResponse(
         '<p class="message message-success" role="status">Thank you: the '
         "moderators will look at it.</p>",
         status=201,
     )
-
-
-def _esc(text: str) -> str:
-    from django.utils.html import escape
-
-    return escape(text)
 
 
 @login_required
@@ -295,8 +284,7 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         else:
             raise Http404("No such action.")
     except (ServiceError, ValidationError) as error:
-        text = error.message if isinstance(error, ServiceError) else " ".join(error.messages)
-        messages.error(request, text)
+        messages.error(request, refusal(error)[0])
         return redirect(safe_next(request, reverse("moderation", args=[slug])))
     messages.success(request, "Done; it is on the moderation log.")
     return redirect(safe_next(request, reverse("moderation", args=[slug])))

@@ -23,8 +23,8 @@ from annotate import access
 from annotate.models import Annotation, ClaimStatus, Document, ExportJob
 from annotate.services import exports
 from core import policy
-from core.errors import ServiceError, TooManyRequests
-from core.http import refuse_floods, render_page, signed_in_user, with_retry_after
+from core.errors import ServiceError, TooManyRequests, refusal
+from core.http import is_htmx, refuse_floods, render_page, signed_in_user, with_retry_after
 from core.models import Seminar
 
 FORM_PAGE = "annotate/export_request.html"
@@ -82,7 +82,7 @@ def _request(request: HttpRequest, back: str, **target: Any) -> HttpResponse:
     except (ValidationError, ServiceError) as error:
         return _refused(request, error, back, format, options, **target)
     messages.success(request, "Your export is being built; it appears below when ready.")
-    if getattr(request, "htmx", False):
+    if is_htmx(request):
         return HttpResponseClientRedirect(reverse("exports"))
     return redirect("exports")
 
@@ -106,9 +106,7 @@ def _refused(
         seminar = claim.seminar
     context = {
         "export_kind": kind,
-        "export_error": error.message
-        if isinstance(error, ServiceError)
-        else " ".join(error.messages),
+        "export_error": refusal(error)[0],
         "chosen": options,
         "chosen_format": format,
         "document": document,
@@ -118,8 +116,7 @@ def _refused(
         "claim_formats": CLAIM_FORMATS,
         "back": back,
     }
-    status = error.status if isinstance(error, ServiceError) else 422
-    response = render_page(request, FORM_PAGE, context, partial="form", status=status)
+    response = render_page(request, FORM_PAGE, context, partial="form", status=refusal(error)[1])
     return with_retry_after(response, error)
 
 

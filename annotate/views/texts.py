@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from redis.exceptions import RedisError
 
 from annotate import access, rendering, selectors
@@ -28,7 +29,7 @@ from annotate.views.annotations import reader_blocks
 from core import policy
 from core.errors import ServiceError
 from core.forms import apply_errors
-from core.http import render_page, signed_in_user, with_retry_after
+from core.http import is_htmx, render_page, signed_in_user, with_retry_after
 from core.models import Membership
 from core.policy import Action
 
@@ -125,8 +126,8 @@ def document_import(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _published(request: HttpRequest, document: Document) -> HttpResponse:
     messages.success(request, f"“{document.title}” is published in {document.seminar.name}.")
-    if getattr(request, "htmx", False):
-        return HttpResponse(status=204, headers={"HX-Redirect": document.get_absolute_url()})
+    if is_htmx(request):
+        return HttpResponseClientRedirect(document.get_absolute_url())
     return redirect(document)
 
 
@@ -272,8 +273,8 @@ def correct(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         form.add_error(None, error.message)
         return _correction_failed(request, current, membership, form, error.status)
     messages.success(request, f"Corrected: revision {revision.number} is published.")
-    if getattr(request, "htmx", False):
-        return HttpResponse(status=204, headers={"HX-Redirect": document.get_absolute_url()})
+    if is_htmx(request):
+        return HttpResponseClientRedirect(document.get_absolute_url())
     return redirect(document)
 
 

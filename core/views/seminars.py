@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from annotate.access import Viewer
 from annotate.selectors import queue_count
 from core import policy
-from core.errors import ServiceError, TooManyRequests
+from core.errors import ServiceError, TooManyRequests, refusal
 from core.forms import (
     InviteLinkForm,
     InvitePersonForm,
@@ -22,7 +23,7 @@ from core.forms import (
     SeminarForm,
     apply_errors,
 )
-from core.http import render_page, signed_in_user, with_retry_after
+from core.http import is_htmx, render_page, signed_in_user, with_retry_after
 from core.models import Invitation, InviteLink, Membership, Seminar
 from core.policy import Action
 from core.services import invitations, seminars
@@ -109,7 +110,7 @@ def _answer(
     **extra: Any,
 ) -> HttpResponse:
     """After a change: htmx gets the changed part; a plain form post is sent back to the page."""
-    if getattr(request, "htmx", False) or status >= 400:
+    if is_htmx(request) or status >= 400:
         return render_page(
             request,
             SEMINAR_PAGE,
@@ -200,8 +201,8 @@ def seminar_leave(request: HttpRequest, slug: str) -> HttpResponse:
             members_error=error.message,
         )
     messages.success(request, f"You have left {seminar.name}.")
-    if getattr(request, "htmx", False):
-        return HttpResponse(status=204, headers={"HX-Redirect": "/"})
+    if is_htmx(request):
+        return HttpResponseClientRedirect("/")
     return redirect("home")
 
 
@@ -352,15 +353,11 @@ def invitation_respond(request: HttpRequest, pk: int, answer: str) -> HttpRespon
 
 
 def _status(error: Exception) -> int:
-    return error.status if isinstance(error, ServiceError) else 422
+    return refusal(error)[1]
 
 
 def _message(error: Exception) -> str:
-    if isinstance(error, ServiceError):
-        return error.message
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
+    return refusal(error)[0]
 
 
 @login_required
