@@ -475,6 +475,8 @@ def changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     document, membership = access.access_document(request.user, pk, seminar_slug=slug)
     viewer = access.Viewer(signed_in_user(request), membership)
     since = _since(request.GET.get("since", ""))
+    if since is not None and not selectors.changed_at_all(document, since):
+        return HttpResponse(status=204, headers={"X-Glossa-Since": since.isoformat()})
     newest = selectors.last_change(viewer, document)
     stamp = (newest or since or timezone.now()).isoformat()
     if since is None or newest is None or newest <= since:
